@@ -1,0 +1,50 @@
+# The two commands of the README: `make demo` and `make test`. Both build .venv first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install demo test lint format messages serve bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip "setuptools<81" wheel
+	# XStatic-Bootstrap ships only an sdist whose setup still imports pkg_resources.
+	$(PIP) install -q --no-build-isolation "XStatic-Bootstrap>=5.3"
+	$(PIP) install -q -e ".[test]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_paper_dataset
+	$(PY) manage.py demo_accounts
+	@echo "Saualnama is at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+serve: install
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+# Regenerate and compile the catalogues (needs GNU gettext); the .mo files are committed.
+messages: install
+	$(PY) manage.py makemessages -l kk -l ru --no-obsolete --ignore=.venv --ignore=bench
+	$(PY) manage.py compilemessages -l kk -l ru --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

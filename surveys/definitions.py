@@ -1,0 +1,421 @@
+"""Questionnaire definition files (YAML) <-> models. The format is in docs/definition-format.md."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any
+
+import yaml
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Option, Question, Row, ScaleLabel, Section, Survey
+
+CODE = re.compile(r"^[a-z][a-z0-9_]*$")
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CHOICE_TYPES = ("single", "multiple")
+SCALED_TYPES = ("matrix", "rating")
+
+SURVEY_KEYS = {"slug", "default_language", "status", "opens_at", "closes_at", "title", "intro",
+               "sections"}
+SECTION_KEYS = {"code", "title", "description", "show_if", "questions"}
+COMMON_KEYS = {"code", "type", "text", "help", "required", "show_if"}
+TYPE_KEYS = {
+    "single": {"options", "widget"},
+    "multiple": {"options", "min_choices", "max_choices"},
+    "matrix": {"rows", "scale"},
+    "rating": {"scale"},
+    "number": {"min", "max"},
+    "short_text": set(),
+    "long_text": set(),
+}
+OPTION_KEYS = {"code", "label", "other", "exclusive"}
+SCALE_KEYS = {"min", "max", "na", "labels"}
+
+
+class DefinitionError(Exception):
+    """A definition that cannot be loaded; `errors` lists every problem with where it is."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+class _Checker:
+    """Collects every problem of a definition at once, each with its place in the file."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def fail(self, where: str, message: str) -> None:
+        self.errors.append(f"{where}: {message}")
+
+    def keys(self, where: str, node: Any, allowed: set[str]) -> bool:
+        if not isinstance(node, dict):
+            self.fail(where, _("expected a mapping"))
+            return False
+        for key in sorted(set(node) - allowed, key=str):
+            self.fail(where, _("unknown key “%(key)s”") % {"key": key})
+        return True
+
+    def text(self, where: str, node: Any, required: bool = True) -> tuple[str, str]:
+        if node is None and not required:
+            return "", ""
+        if not isinstance(node, dict) or set(node) - {"kk", "ru"}:
+            self.fail(where, _("expected {kk: ..., ru: ...}"))
+            return "", ""
+        kk, ru = (str(node.get(lang) or "").strip() for lang in ("kk", "ru"))
+        if required or kk or ru:
+            if not kk:
+                self.fail(where, _("the Kazakh text is missing"))
+            if not ru:
+                self.fail(where, _("the Russian text is missing"))
+        return kk, ru
+
+    def code(self, where: str, value: Any, seen: set[str]) -> str:
+        code = str(value or "")
+        if not CODE.match(code):
+            self.fail(where, _("“%(code)s” is not a valid code") % {"code": code})
+        elif code in seen:
+            self.fail(where, _("the code “%(code)s” is used twice") % {"code": code})
+        seen.add(code)
+        return code
+
+    def integer(self, where: str, value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(where, _("expected a whole number"))
+            return None
+        return value
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value if value is None or timezone.is_aware(value) else timezone.make_aware(value)
+    if isinstance(value, date):
+        return timezone.make_aware(datetime.combine(value, time.min))
+    return datetime.fromisoformat(str(value))
+
+
+def definition_parse(*, text: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise DefinitionError([_("The file is not valid YAML: %(error)s") % {"error": exc}]) from exc
+    if not isinstance(data, dict):
+        raise DefinitionError([_("The file must describe one survey as a mapping.")])
+    return data
+
+
+def _check(data: dict[str, Any]) -> None:
+    """Raise DefinitionError listing every problem; the models are only written from clean data."""
+    c = _Checker()
+    c.keys("survey", data, SURVEY_KEYS)
+    if not SLUG.match(str(data.get("slug") or "")):
+        c.fail("slug", _("a slug of lowercase letters, digits and hyphens is required"))
+    if data.get("default_language", "kk") not in ("kk", "ru"):
+        c.fail("default_language", _("must be kk or ru"))
+    if data.get("status", "draft") not in Survey.Status.values:
+        c.fail("status", _("must be one of draft, open, closed"))
+    c.text("title", data.get("title"))
+    c.text("intro", data.get("intro"), required=False)
+    for key in ("opens_at", "closes_at"):
+        try:
+            _as_datetime(data.get(key))
+        except (TypeError, ValueError):
+            c.fail(key, _("expected a date and time such as 2022-11-09T00:00:00+06:00"))
+    sections = data.get("sections")
+    if not isinstance(sections, list) or not sections:
+        c.fail("sections", _("at least one section is required"))
+        raise DefinitionError(c.errors)
+    section_codes: set[str] = set()
+    earlier: dict[str, dict[str, Any]] = {}
+    for i, section in enumerate(sections):
+        where = f"sections[{i}]"
+        if not c.keys(where, section, SECTION_KEYS):
+            continue
+        c.code(f"{where}.code", section.get("code"), section_codes)
+        c.text(f"{where}.title", section.get("title"))
+        c.text(f"{where}.description", section.get("description"), required=False)
+        _check_condition(c, f"{where}.show_if", section.get("show_if"), earlier)
+        questions = section.get("questions")
+        if not isinstance(questions, list) or not questions:
+            c.fail(f"{where}.questions", _("at least one question is required"))
+            continue
+        for j, question in enumerate(questions):
+            _check_question(c, f"{where}.questions[{j}]", question, earlier)
+    if c.errors:
+        raise DefinitionError(c.errors)
+
+
+def _check_condition(c: _Checker, where: str, node: Any, earlier: dict[str, dict]) -> None:
+    if node is None or not c.keys(where, node, {"question", "options"}):
+        return
+    target = earlier.get(str(node.get("question")))
+    if target is None or target.get("type") not in CHOICE_TYPES:
+        c.fail(where, _("must name an earlier single or multiple choice question"))
+        return
+    codes = {str(o.get("code")) for o in target.get("options") or [] if isinstance(o, dict)}
+    options = node.get("options")
+    if not isinstance(options, list) or not options:
+        c.fail(where, _("lists no options"))
+        return
+    for code in options:
+        if str(code) not in codes:
+            c.fail(where, _("“%(code)s” is not an option of “%(question)s”")
+                   % {"code": code, "question": node.get("question")})
+
+
+def _check_question(c: _Checker, where: str, q: Any, earlier: dict[str, dict]) -> None:
+    if not isinstance(q, dict):
+        c.fail(where, _("expected a mapping"))
+        return
+    qtype = q.get("type")
+    if qtype not in TYPE_KEYS:
+        c.fail(f"{where}.type", _("must be one of %(types)s") % {"types": ", ".join(TYPE_KEYS)})
+        return
+    c.keys(where, q, COMMON_KEYS | TYPE_KEYS[qtype])
+    code = c.code(f"{where}.code", q.get("code"), set(earlier))
+    c.text(f"{where}.text", q.get("text"))
+    c.text(f"{where}.help", q.get("help"), required=False)
+    if not isinstance(q.get("required", True), bool):
+        c.fail(f"{where}.required", _("must be true or false"))
+    _check_condition(c, f"{where}.show_if", q.get("show_if"), earlier)
+    if qtype in CHOICE_TYPES:
+        _check_options(c, where, q)
+    if qtype == "single" and q.get("widget", "radio") not in Question.Widget.values:
+        c.fail(f"{where}.widget", _("must be radio or dropdown"))
+    if qtype == "matrix":
+        rows = q.get("rows")
+        if not isinstance(rows, list) or not rows:
+            c.fail(f"{where}.rows", _("a matrix needs at least one row"))
+        else:
+            seen: set[str] = set()
+            for k, row in enumerate(rows):
+                if c.keys(f"{where}.rows[{k}]", row, {"code", "label"}):
+                    c.code(f"{where}.rows[{k}].code", row.get("code"), seen)
+                    c.text(f"{where}.rows[{k}].label", row.get("label"))
+    if qtype in SCALED_TYPES:
+        _check_scale(c, f"{where}.scale", q.get("scale"))
+    if qtype == "number":
+        low, high = c.integer(f"{where}.min", q.get("min")), c.integer(f"{where}.max", q.get("max"))
+        if low is not None and high is not None and low > high:
+            c.fail(where, _("min is greater than max"))
+    earlier[code] = q
+
+
+def _check_options(c: _Checker, where: str, q: dict[str, Any]) -> None:
+    options = q.get("options")
+    if not isinstance(options, list) or len(options) < 2:
+        c.fail(f"{where}.options", _("a choice question needs at least two options"))
+        return
+    seen: set[str] = set()
+    others = 0
+    for k, option in enumerate(options):
+        at = f"{where}.options[{k}]"
+        if not c.keys(at, option, OPTION_KEYS):
+            continue
+        c.code(f"{at}.code", option.get("code"), seen)
+        c.text(f"{at}.label", option.get("label"))
+        others += bool(option.get("other"))
+        if option.get("exclusive") and q.get("type") != "multiple":
+            c.fail(at, _("only a multiple choice option can be exclusive"))
+    if others > 1:
+        c.fail(f"{where}.options", _("at most one option can be “other”"))
+    low = c.integer(f"{where}.min_choices", q.get("min_choices"))
+    high = c.integer(f"{where}.max_choices", q.get("max_choices"))
+    if low is not None and low < 1:
+        c.fail(f"{where}.min_choices", _("must be at least 1"))
+    if high is not None and not 1 <= high <= len(options):
+        c.fail(f"{where}.max_choices", _("must be between 1 and the number of options"))
+    if low is not None and high is not None and low > high:
+        c.fail(where, _("min_choices is greater than max_choices"))
+
+
+def _check_scale(c: _Checker, where: str, scale: Any) -> None:
+    if not c.keys(where, scale, SCALE_KEYS):
+        return
+    low, high = c.integer(f"{where}.min", scale.get("min")), c.integer(f"{where}.max", scale.get("max"))
+    if low is None or high is None or low >= high:
+        c.fail(where, _("needs whole numbers min < max"))
+        return
+    na = scale.get("na", False)
+    if na and low <= 0:
+        c.fail(f"{where}.na", _("0 cannot mean “cannot assess” on a scale that includes 0"))
+    points = set(range(low, high + 1)) | ({0} if na else set())
+    labels = scale.get("labels") or {}
+    if not isinstance(labels, dict):
+        c.fail(f"{where}.labels", _("expected a mapping of points to texts"))
+        return
+    for value, label in labels.items():
+        if value not in points:
+            c.fail(f"{where}.labels", _("%(value)s is not a point of the scale") % {"value": value})
+        c.text(f"{where}.labels[{value}]", label)
+
+
+def _texts(node: dict[str, Any] | None, field: str) -> dict[str, str]:
+    node = node or {}
+    return {f"{field}_kk": str(node.get("kk") or "").strip(),
+            f"{field}_ru": str(node.get("ru") or "").strip()}
+
+
+def questionnaire_load(*, data: dict[str, Any]) -> Survey:
+    """Create the survey, or rebuild it in place while it has no responses."""
+    _check(data)
+    slug = data["slug"]
+    fields = {
+        "status": data.get("status", Survey.Status.DRAFT),
+        "default_language": data.get("default_language", "kk"),
+        "opens_at": _as_datetime(data.get("opens_at")),
+        "closes_at": _as_datetime(data.get("closes_at")),
+        **_texts(data.get("title"), "title"),
+        **_texts(data.get("intro"), "intro"),
+    }
+    with transaction.atomic():
+        survey = Survey.objects.select_for_update().filter(slug=slug).first()
+        if survey is not None:
+            answered = survey.responses.count()
+            if answered:
+                raise DefinitionError([
+                    _("The survey “%(slug)s” already has %(count)d responses, so its "
+                      "questionnaire cannot be replaced. Load it under a new slug instead.")
+                    % {"slug": slug, "count": answered}
+                ])
+            survey.sections.all().delete()
+            for key, value in fields.items():
+                setattr(survey, key, value)
+            survey.save()
+        else:
+            survey = Survey.objects.create(slug=slug, **fields)
+        _create_structure(survey, data["sections"])
+    return survey
+
+
+def _create_structure(survey: Survey, sections: list[dict[str, Any]]) -> None:
+    options: dict[tuple[str, str], Option] = {}
+    for s_pos, s in enumerate(sections, start=1):
+        section = Section.objects.create(
+            survey=survey, position=s_pos, code=s["code"],
+            **_texts(s.get("title"), "title"), **_texts(s.get("description"), "description"),
+        )
+        _link_condition(section, s.get("show_if"), options)
+        for q_pos, q in enumerate(s["questions"], start=1):
+            scale = q.get("scale") or {}
+            question = Question.objects.create(
+                survey=survey, section=section, position=q_pos, code=q["code"], type=q["type"],
+                required=q.get("required", True), widget=q.get("widget", "radio"),
+                min_choices=q.get("min_choices"), max_choices=q.get("max_choices"),
+                scale_min=scale.get("min"), scale_max=scale.get("max"),
+                scale_na=scale.get("na", False),
+                number_min=q.get("min"), number_max=q.get("max"),
+                **_texts(q.get("text"), "text"), **_texts(q.get("help"), "help"),
+            )
+            _link_condition(question, q.get("show_if"), options)
+            for pos, o in enumerate(q.get("options") or [], start=1):
+                options[(q["code"], o["code"])] = Option.objects.create(
+                    question=question, position=pos, code=o["code"],
+                    is_other=o.get("other", False), is_exclusive=o.get("exclusive", False),
+                    **_texts(o.get("label"), "label"),
+                )
+            Row.objects.bulk_create(
+                Row(question=question, position=pos, code=r["code"], **_texts(r["label"], "label"))
+                for pos, r in enumerate(q.get("rows") or [], start=1)
+            )
+            ScaleLabel.objects.bulk_create(
+                ScaleLabel(question=question, value=value, **_texts(label, "label"))
+                for value, label in (scale.get("labels") or {}).items()
+            )
+
+
+def _link_condition(owner: Section | Question, show_if: dict | None,
+                    options: dict[tuple[str, str], Option]) -> None:
+    if show_if:
+        owner.show_if_options.set(options[(show_if["question"], o)] for o in show_if["options"])
+
+
+def _text(obj: object, field: str) -> dict[str, str]:
+    return {"kk": getattr(obj, f"{field}_kk"), "ru": getattr(obj, f"{field}_ru")}
+
+
+def _condition(owner: Section | Question) -> dict[str, Any] | None:
+    chosen = list(owner.show_if_options.select_related("question").order_by("position"))
+    if not chosen:
+        return None
+    return {"question": chosen[0].question.code, "options": [o.code for o in chosen]}
+
+
+def questionnaire_export(*, survey: Survey) -> dict[str, Any]:
+    """The survey as a definition mapping, keys in the documented order, defaults omitted."""
+    out: dict[str, Any] = {
+        "slug": survey.slug,
+        "default_language": survey.default_language,
+        "status": survey.status,
+    }
+    if survey.opens_at:
+        out["opens_at"] = survey.opens_at
+    if survey.closes_at:
+        out["closes_at"] = survey.closes_at
+    out["title"] = _text(survey, "title")
+    if survey.intro_kk or survey.intro_ru:
+        out["intro"] = _text(survey, "intro")
+    out["sections"] = []
+    questions = survey.questions.prefetch_related("options", "rows", "scale_labels")
+    by_section: dict[int, list[Question]] = {}
+    for q in questions.order_by("position", "id"):
+        by_section.setdefault(q.section_id, []).append(q)
+    for section in survey.sections.order_by("position", "id"):
+        node: dict[str, Any] = {"code": section.code, "title": _text(section, "title")}
+        if section.description_kk or section.description_ru:
+            node["description"] = _text(section, "description")
+        if (condition := _condition(section)) is not None:
+            node["show_if"] = condition
+        node["questions"] = [_question_export(q) for q in by_section.get(section.id, [])]
+        out["sections"].append(node)
+    return out
+
+
+def _question_export(q: Question) -> dict[str, Any]:
+    node: dict[str, Any] = {"code": q.code, "type": q.type, "text": _text(q, "text")}
+    if q.help_kk or q.help_ru:
+        node["help"] = _text(q, "help")
+    if not q.required:
+        node["required"] = False
+    if (condition := _condition(q)) is not None:
+        node["show_if"] = condition
+    if q.type == "single" and q.widget != Question.Widget.RADIO:
+        node["widget"] = q.widget
+    if q.type == "multiple":
+        for key in ("min_choices", "max_choices"):
+            if getattr(q, key) is not None:
+                node[key] = getattr(q, key)
+    if q.type in CHOICE_TYPES:
+        node["options"] = []
+        for o in q.options.all():
+            option: dict[str, Any] = {"code": o.code, "label": _text(o, "label")}
+            if o.is_other:
+                option["other"] = True
+            if o.is_exclusive:
+                option["exclusive"] = True
+            node["options"].append(option)
+    if q.type == "matrix":
+        node["rows"] = [{"code": r.code, "label": _text(r, "label")} for r in q.rows.all()]
+    if q.type in SCALED_TYPES:
+        scale: dict[str, Any] = {"min": q.scale_min, "max": q.scale_max}
+        if q.scale_na:
+            scale["na"] = True
+        labels = {s.value: _text(s, "label") for s in q.scale_labels.all()}
+        if labels:
+            scale["labels"] = labels
+        node["scale"] = scale
+    if q.type == "number":
+        for key, value in (("min", q.number_min), ("max", q.number_max)):
+            if value is not None:
+                node[key] = value
+    return node
+
+
+def definition_dump(*, data: dict[str, Any]) -> str:
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)

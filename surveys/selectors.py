@@ -1,0 +1,135 @@
+"""Reads shared by views, commands and tasks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from .answers import Answers, QuestionAnswer
+from .models import Answer, Option, Question, Response, Row, ScaleLabel, Section, Survey
+from .schema import (
+    Condition,
+    OptionSpec,
+    QuestionSpec,
+    RowSpec,
+    SectionSpec,
+    SurveySchema,
+    Text,
+)
+
+
+def survey_schema_get(*, survey: Survey) -> SurveySchema:
+    """The questionnaire as an immutable snapshot, in seven queries whatever its size."""
+    options_by_question: dict[int, list[OptionSpec]] = defaultdict(list)
+    option_ref: dict[int, tuple[int, str]] = {}
+    for o in Option.objects.filter(question__survey=survey).order_by("position", "id"):
+        options_by_question[o.question_id].append(
+            OptionSpec(o.id, o.code, Text(o.label_kk, o.label_ru), o.is_other, o.is_exclusive)
+        )
+        option_ref[o.id] = (o.question_id, o.code)
+    rows_by_question: dict[int, list[RowSpec]] = defaultdict(list)
+    for r in Row.objects.filter(question__survey=survey).order_by("position", "id"):
+        rows_by_question[r.question_id].append(RowSpec(r.id, r.code, Text(r.label_kk, r.label_ru)))
+    labels_by_question: dict[int, list[tuple[int, Text]]] = defaultdict(list)
+    for s in ScaleLabel.objects.filter(question__survey=survey).order_by("value"):
+        labels_by_question[s.question_id].append((s.value, Text(s.label_kk, s.label_ru)))
+
+    questions = list(
+        Question.objects.filter(survey=survey).order_by("section__position", "position", "id")
+    )
+    code_by_id = {q.id: q.code for q in questions}
+
+    def conditions(through: type, owner_field: str, owner_ids: set[int]) -> dict[int, Condition]:
+        chosen: dict[int, list[int]] = defaultdict(list)
+        links = through.objects.filter(**{f"{owner_field}__in": owner_ids})
+        for owner_id, option_id in links.values_list(f"{owner_field}_id", "option_id"):
+            chosen[owner_id].append(option_id)
+        result = {}
+        for owner_id, option_ids in chosen.items():
+            question_id = option_ref[option_ids[0]][0]
+            codes = frozenset(option_ref[i][1] for i in option_ids)
+            result[owner_id] = Condition(code_by_id[question_id], codes)
+        return result
+
+    sections = list(Section.objects.filter(survey=survey).order_by("position", "id"))
+    q_conditions = conditions(Question.show_if_options.through, "question", set(code_by_id))
+    s_conditions = conditions(Section.show_if_options.through, "section", {s.id for s in sections})
+    section_code = {s.id: s.code for s in sections}
+
+    specs: dict[str, QuestionSpec] = {}
+    for q in questions:
+        specs[q.code] = QuestionSpec(
+            id=q.id,
+            code=q.code,
+            type=q.type,
+            section=section_code[q.section_id],
+            text=Text(q.text_kk, q.text_ru),
+            help=Text(q.help_kk, q.help_ru),
+            required=q.required,
+            widget=q.widget,
+            min_choices=q.min_choices,
+            max_choices=q.max_choices,
+            scale_min=q.scale_min,
+            scale_max=q.scale_max,
+            scale_na=q.scale_na,
+            number_min=q.number_min,
+            number_max=q.number_max,
+            options=tuple(options_by_question[q.id]),
+            rows=tuple(rows_by_question[q.id]),
+            scale_labels=tuple(labels_by_question[q.id]),
+            condition=q_conditions.get(q.id),
+        )
+    section_specs = tuple(
+        SectionSpec(
+            id=s.id,
+            code=s.code,
+            title=Text(s.title_kk, s.title_ru),
+            description=Text(s.description_kk, s.description_ru),
+            questions=tuple(q.code for q in questions if q.section_id == s.id),
+            condition=s_conditions.get(s.id),
+        )
+        for s in sections
+    )
+    return SurveySchema(
+        survey_id=survey.id, slug=survey.slug, sections=section_specs, questions=specs
+    )
+
+
+def answers_from_rows(schema: SurveySchema, rows: list[tuple]) -> Answers:
+    """Rebuild answers from (question_id, option_id, row_id, value_int, value_text) tuples."""
+    by_id = {q.id: q for q in schema.questions.values()}
+    option_code = {o.id: o.code for q in schema.questions.values() for o in q.options}
+    row_code = {r.id: r.code for q in schema.questions.values() for r in q.rows}
+    parts: dict[str, dict] = defaultdict(lambda: {"options": [], "cells": [], "other": ""})
+    for question_id, option_id, row_id, value_int, value_text in rows:
+        question = by_id[question_id]
+        part = parts[question.code]
+        if option_id is not None:
+            part["options"].append((option_id, option_code[option_id]))
+            if value_text:
+                part["other"] = value_text
+        elif row_id is not None:
+            part["cells"].append((row_id, row_code[row_id], value_int))
+        else:
+            part["number"], part["text"] = value_int, value_text
+    answers: Answers = {}
+    for code, part in parts.items():
+        question = schema.questions[code]
+        order = {o.code: i for i, o in enumerate(question.options)}
+        row_order = {r.code: i for i, r in enumerate(question.rows)}
+        answers[code] = QuestionAnswer(
+            options=tuple(sorted((c for _i, c in part["options"]), key=order.__getitem__)),
+            other_text=part["other"],
+            cells=tuple(
+                sorted(((c, v) for _i, c, v in part["cells"]), key=lambda cv: row_order[cv[0]])
+            ),
+            number=part.get("number"),
+            text=part.get("text") or "",
+        )
+    return answers
+
+
+def response_answers_get(*, response: Response, schema: SurveySchema) -> Answers:
+    rows = Answer.objects.filter(response=response).values_list(
+        "question_id", "option_id", "row_id", "value_int", "value_text"
+    )
+    return answers_from_rows(schema, list(rows))

@@ -1,0 +1,148 @@
+"""Writes: every response reaches the database through here, after `response_validate`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from .answers import Answers
+from .models import Answer, Response, Survey
+from .schema import SurveySchema
+from .selectors import survey_schema_get
+from .validation import ValidationResult, response_validate
+
+BATCH_SIZE = 5000
+
+
+class ResponseInvalid(Exception):
+    """The answers break a rule of the questionnaire; `result.errors` says which and why."""
+
+    def __init__(self, result: ValidationResult) -> None:
+        super().__init__(f"{len(result.errors)} question(s) failed validation")
+        self.result = result
+
+
+@dataclass(frozen=True)
+class NewResponse:
+    """A response ready to store: only a valid `ValidationResult` can make one."""
+
+    language: str
+    result: ValidationResult
+    submitted_at: datetime | None = None
+    complete: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.result.is_valid:
+            raise ResponseInvalid(self.result)
+
+
+def answer_rows_build(*, schema: SurveySchema, response_id: int, answers: Answers) -> list[Answer]:
+    """One row per chosen option, per matrix cell, per number or text."""
+    rows: list[Answer] = []
+    for code, answer in answers.items():
+        question = schema.questions[code]
+        if question.is_choice:
+            for option_code in answer.options:
+                option = question.option_by_code[option_code]
+                rows.append(
+                    Answer(
+                        response_id=response_id,
+                        question_id=question.id,
+                        option_id=option.id,
+                        value_text=answer.other_text if option.is_other else "",
+                    )
+                )
+        elif question.type == "matrix":
+            rows.extend(
+                Answer(
+                    response_id=response_id,
+                    question_id=question.id,
+                    row_id=question.row_by_code[row_code].id,
+                    value_int=value,
+                )
+                for row_code, value in answer.cells
+            )
+        elif question.type in ("rating", "number"):
+            rows.append(Answer(response_id=response_id, question_id=question.id,
+                               value_int=answer.number))
+        else:
+            rows.append(Answer(response_id=response_id, question_id=question.id,
+                               value_text=answer.text))
+    return rows
+
+
+def responses_bulk_create(
+    *, survey: Survey, schema: SurveySchema, items: Iterable[NewResponse], source: str
+) -> int:
+    """Store many validated responses in one transaction, in batches; returns how many."""
+    now = timezone.now()
+    count = 0
+    batch: list[NewResponse] = []
+    with transaction.atomic():
+        for item in items:
+            batch.append(item)
+            if len(batch) >= BATCH_SIZE // 10:
+                count += _store_batch(survey, schema, batch, source, now)
+                batch = []
+        if batch:
+            count += _store_batch(survey, schema, batch, source, now)
+    return count
+
+
+def _store_batch(
+    survey: Survey, schema: SurveySchema, batch: list[NewResponse], source: str, now: datetime
+) -> int:
+    responses = Response.objects.bulk_create(
+        [
+            Response(
+                survey=survey,
+                language=item.language,
+                source=source,
+                status=Response.Status.COMPLETE if item.complete else Response.Status.DRAFT,
+                submitted_at=(item.submitted_at or now) if item.complete else None,
+            )
+            for item in batch
+        ]
+    )
+    rows: list[Answer] = []
+    for response, item in zip(responses, batch, strict=True):
+        rows.extend(
+            answer_rows_build(schema=schema, response_id=response.id, answers=item.result.answers)
+        )
+    Answer.objects.bulk_create(rows, batch_size=BATCH_SIZE)
+    return len(responses)
+
+
+def response_create(
+    *,
+    survey: Survey,
+    data: Mapping[str, Any],
+    language: str,
+    source: str,
+    complete: bool = True,
+    submitted_at: datetime | None = None,
+    partial: bool = False,
+    schema: SurveySchema | None = None,
+) -> Response:
+    """Validate one set of wide answers and store it; raises ResponseInvalid on any broken rule."""
+    schema = schema or survey_schema_get(survey=survey)
+    result = response_validate(schema=schema, data=data, partial=partial or not complete)
+    item = NewResponse(language=language, result=result, submitted_at=submitted_at,
+                       complete=complete)
+    with transaction.atomic():
+        response = Response.objects.create(
+            survey=survey,
+            language=language,
+            source=source,
+            status=Response.Status.COMPLETE if complete else Response.Status.DRAFT,
+            submitted_at=(submitted_at or timezone.now()) if complete else None,
+        )
+        Answer.objects.bulk_create(
+            answer_rows_build(schema=schema, response_id=response.id, answers=item.result.answers)
+        )
+    return response
