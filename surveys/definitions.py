@@ -18,8 +18,16 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CHOICE_TYPES = ("single", "multiple")
 SCALED_TYPES = ("matrix", "rating")
 
-SURVEY_KEYS = {"slug", "default_language", "status", "opens_at", "closes_at", "title", "intro",
-               "sections"}
+SURVEY_KEYS = {
+    "slug",
+    "default_language",
+    "status",
+    "opens_at",
+    "closes_at",
+    "title",
+    "intro",
+    "sections",
+}
 SECTION_KEYS = {"code", "title", "description", "show_if", "questions"}
 COMMON_KEYS = {"code", "type", "text", "help", "required", "show_if"}
 TYPE_KEYS = {
@@ -104,7 +112,9 @@ def definition_parse(*, text: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise DefinitionError([_("The file is not valid YAML: %(error)s") % {"error": exc}]) from exc
+        raise DefinitionError(
+            [_("The file is not valid YAML: %(error)s") % {"error": exc}]
+        ) from exc
     if not isinstance(data, dict):
         raise DefinitionError([_("The file must describe one survey as a mapping.")])
     return data
@@ -165,8 +175,11 @@ def _check_condition(c: _Checker, where: str, node: Any, earlier: dict[str, dict
         return
     for code in options:
         if str(code) not in codes:
-            c.fail(where, _("“%(code)s” is not an option of “%(question)s”")
-                   % {"code": code, "question": node.get("question")})
+            c.fail(
+                where,
+                _("“%(code)s” is not an option of “%(question)s”")
+                % {"code": code, "question": node.get("question")},
+            )
 
 
 def _check_question(c: _Checker, where: str, q: Any, earlier: dict[str, dict]) -> None:
@@ -238,7 +251,10 @@ def _check_options(c: _Checker, where: str, q: dict[str, Any]) -> None:
 def _check_scale(c: _Checker, where: str, scale: Any) -> None:
     if not c.keys(where, scale, SCALE_KEYS):
         return
-    low, high = c.integer(f"{where}.min", scale.get("min")), c.integer(f"{where}.max", scale.get("max"))
+    low, high = (
+        c.integer(f"{where}.min", scale.get("min")),
+        c.integer(f"{where}.max", scale.get("max")),
+    )
     if low is None or high is None or low >= high:
         c.fail(where, _("needs whole numbers min < max"))
         return
@@ -258,8 +274,10 @@ def _check_scale(c: _Checker, where: str, scale: Any) -> None:
 
 def _texts(node: dict[str, Any] | None, field: str) -> dict[str, str]:
     node = node or {}
-    return {f"{field}_kk": str(node.get("kk") or "").strip(),
-            f"{field}_ru": str(node.get("ru") or "").strip()}
+    return {
+        f"{field}_kk": str(node.get("kk") or "").strip(),
+        f"{field}_ru": str(node.get("ru") or "").strip(),
+    }
 
 
 def questionnaire_load(*, data: dict[str, Any]) -> Survey:
@@ -279,11 +297,15 @@ def questionnaire_load(*, data: dict[str, Any]) -> Survey:
         if survey is not None:
             answered = survey.responses.count()
             if answered:
-                raise DefinitionError([
-                    _("The survey “%(slug)s” already has %(count)d responses, so its "
-                      "questionnaire cannot be replaced. Load it under a new slug instead.")
-                    % {"slug": slug, "count": answered}
-                ])
+                raise DefinitionError(
+                    [
+                        _(
+                            "The survey “%(slug)s” already has %(count)d responses, so its "
+                            "questionnaire cannot be replaced. Load it under a new slug instead."
+                        )
+                        % {"slug": slug, "count": answered}
+                    ]
+                )
             survey.sections.all().delete()
             for key, value in fields.items():
                 setattr(survey, key, value)
@@ -298,26 +320,41 @@ def _create_structure(survey: Survey, sections: list[dict[str, Any]]) -> None:
     options: dict[tuple[str, str], Option] = {}
     for s_pos, s in enumerate(sections, start=1):
         section = Section.objects.create(
-            survey=survey, position=s_pos, code=s["code"],
-            **_texts(s.get("title"), "title"), **_texts(s.get("description"), "description"),
+            survey=survey,
+            position=s_pos,
+            code=s["code"],
+            **_texts(s.get("title"), "title"),
+            **_texts(s.get("description"), "description"),
         )
         _link_condition(section, s.get("show_if"), options)
         for q_pos, q in enumerate(s["questions"], start=1):
             scale = q.get("scale") or {}
             question = Question.objects.create(
-                survey=survey, section=section, position=q_pos, code=q["code"], type=q["type"],
-                required=q.get("required", True), widget=q.get("widget", "radio"),
-                min_choices=q.get("min_choices"), max_choices=q.get("max_choices"),
-                scale_min=scale.get("min"), scale_max=scale.get("max"),
+                survey=survey,
+                section=section,
+                position=q_pos,
+                code=q["code"],
+                type=q["type"],
+                required=q.get("required", True),
+                widget=q.get("widget", "radio"),
+                min_choices=q.get("min_choices"),
+                max_choices=q.get("max_choices"),
+                scale_min=scale.get("min"),
+                scale_max=scale.get("max"),
                 scale_na=scale.get("na", False),
-                number_min=q.get("min"), number_max=q.get("max"),
-                **_texts(q.get("text"), "text"), **_texts(q.get("help"), "help"),
+                number_min=q.get("min"),
+                number_max=q.get("max"),
+                **_texts(q.get("text"), "text"),
+                **_texts(q.get("help"), "help"),
             )
             _link_condition(question, q.get("show_if"), options)
             for pos, o in enumerate(q.get("options") or [], start=1):
                 options[(q["code"], o["code"])] = Option.objects.create(
-                    question=question, position=pos, code=o["code"],
-                    is_other=o.get("other", False), is_exclusive=o.get("exclusive", False),
+                    question=question,
+                    position=pos,
+                    code=o["code"],
+                    is_other=o.get("other", False),
+                    is_exclusive=o.get("exclusive", False),
                     **_texts(o.get("label"), "label"),
                 )
             Row.objects.bulk_create(
@@ -330,8 +367,9 @@ def _create_structure(survey: Survey, sections: list[dict[str, Any]]) -> None:
             )
 
 
-def _link_condition(owner: Section | Question, show_if: dict | None,
-                    options: dict[tuple[str, str], Option]) -> None:
+def _link_condition(
+    owner: Section | Question, show_if: dict | None, options: dict[tuple[str, str], Option]
+) -> None:
     if show_if:
         owner.show_if_options.set(options[(show_if["question"], o)] for o in show_if["options"])
 

@@ -68,11 +68,13 @@ def answer_rows_build(*, schema: SurveySchema, response_id: int, answers: Answer
                 for row_code, value in answer.cells
             )
         elif question.type in ("rating", "number"):
-            rows.append(Answer(response_id=response_id, question_id=question.id,
-                               value_int=answer.number))
+            rows.append(
+                Answer(response_id=response_id, question_id=question.id, value_int=answer.number)
+            )
         else:
-            rows.append(Answer(response_id=response_id, question_id=question.id,
-                               value_text=answer.text))
+            rows.append(
+                Answer(response_id=response_id, question_id=question.id, value_text=answer.text)
+            )
     return rows
 
 
@@ -132,8 +134,9 @@ def response_create(
     """Validate one set of wide answers and store it; raises ResponseInvalid on any broken rule."""
     schema = schema or survey_schema_get(survey=survey)
     result = response_validate(schema=schema, data=data, partial=partial or not complete)
-    item = NewResponse(language=language, result=result, submitted_at=submitted_at,
-                       complete=complete)
+    item = NewResponse(
+        language=language, result=result, submitted_at=submitted_at, complete=complete
+    )
     with transaction.atomic():
         response = Response.objects.create(
             survey=survey,

@@ -173,9 +173,9 @@ def _completeness_error(question: QuestionSpec, answer: QuestionAnswer) -> Answe
         missing = tuple(r.label for r in question.rows if r.code not in answered)
         if missing:
             return AnswerError("rows_missing", {"rows": missing})
-    if question.type == "multiple" and question.min_choices:
-        if len(answer.options) < question.min_choices:
-            return _choice_count_error(question)
+    too_few = question.min_choices and len(answer.options) < question.min_choices
+    if question.type == "multiple" and too_few:
+        return _choice_count_error(question)
     return None
 
 
@@ -194,8 +194,9 @@ def _parse(question: QuestionSpec, raw: dict[str, Any]) -> QuestionAnswer | None
         allowed_subs.add(OTHER_SUFFIX)
     for sub in raw:
         if sub not in allowed_subs:
-            raise _Invalid("unknown_row" if question.type == "matrix" else "unknown_field",
-                           value=sub)
+            raise _Invalid(
+                "unknown_row" if question.type == "matrix" else "unknown_field", value=sub
+            )
     if question.type == "single":
         return _parse_single(question, raw)
     if question.type == "multiple":

@@ -4,7 +4,9 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data"
-QUESTIONNAIRE = Path(__file__).parent.parent / "surveys/questionnaires/civil-service-communication-2022.yaml"
+QUESTIONNAIRE = (
+    Path(__file__).parent.parent / "surveys/questionnaires/civil-service-communication-2022.yaml"
+)
 
 _skipped: list[str] = []
 

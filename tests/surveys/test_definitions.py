@@ -65,26 +65,58 @@ def test_the_2022_questionnaire_keeps_the_fixed_codes():
     assert {"region", "body_level", "channel_effectiveness", "barriers"} <= set(codes)
     numbered = [c for c in codes if c not in ("body_name", "central_access")]
     assert len(numbered) == 42
-    region = set(Option.objects.filter(question__survey=survey, question__code="region")
-                 .values_list("code", flat=True))
+    region = set(
+        Option.objects.filter(question__survey=survey, question__code="region").values_list(
+            "code", flat=True
+        )
+    )
     assert region == {
-        "astana", "almaty", "shymkent", "abai", "akmola", "aktobe", "almaty_region", "atyrau",
-        "east_kazakhstan", "zhambyl", "zhetisu", "west_kazakhstan", "karaganda", "kostanay",
-        "kyzylorda", "mangystau", "pavlodar", "north_kazakhstan", "turkestan", "ulytau",
+        "astana",
+        "almaty",
+        "shymkent",
+        "abai",
+        "akmola",
+        "aktobe",
+        "almaty_region",
+        "atyrau",
+        "east_kazakhstan",
+        "zhambyl",
+        "zhetisu",
+        "west_kazakhstan",
+        "karaganda",
+        "kostanay",
+        "kyzylorda",
+        "mangystau",
+        "pavlodar",
+        "north_kazakhstan",
+        "turkestan",
+        "ulytau",
     }
     channel = survey.questions.get(code="channel_effectiveness")
-    assert list(channel.rows.values_list("code", flat=True)) == ["meeting", "phone", "email",
-                                                                  "written"]
+    assert list(channel.rows.values_list("code", flat=True)) == [
+        "meeting",
+        "phone",
+        "email",
+        "written",
+    ]
     assert (channel.scale_min, channel.scale_max) == (1, 5)
     barriers = survey.questions.get(code="barriers")
     assert barriers.max_choices == 3
     assert list(barriers.options.values_list("code", flat=True)) == [
-        "perception", "citizen_behaviour", "servant_behaviour", "language", "emotional",
-        "cultural", "gender", "other",
+        "perception",
+        "citizen_behaviour",
+        "servant_behaviour",
+        "language",
+        "emotional",
+        "cultural",
+        "gender",
+        "other",
     ]
     assert barriers.options.get(code="other").is_other
-    assert survey.questions.get(code="development_problems").options.filter(
-        is_exclusive=True).count() == 1
+    assert (
+        survey.questions.get(code="development_problems").options.filter(is_exclusive=True).count()
+        == 1
+    )
 
 
 @pytest.mark.django_db
@@ -114,8 +146,9 @@ def test_loading_again_updates_in_place_while_there_are_no_responses():
 @pytest.mark.django_db
 def test_loading_a_survey_that_has_responses_is_refused_and_changes_nothing():
     survey = load(MINI)
-    response_create(survey=survey, data={"general": "3"}, language="kk", source="web",
-                    complete=False)
+    response_create(
+        survey=survey, data={"general": "3"}, language="kk", source="web", complete=False
+    )
     with pytest.raises(DefinitionError) as exc:
         load(MINI.replace("Мини-анкета", "Другое"))
     assert "already has 1 responses" in str(exc.value)
@@ -129,8 +162,9 @@ def test_command_refuses_with_a_clear_message_once_there_are_responses(tmp_path)
     path.write_text(MINI)
     call_command("load_questionnaire", str(path), stdout=StringIO())
     survey = Survey.objects.get(slug="mini")
-    response_create(survey=survey, data={"general": "3"}, language="ru", source="web",
-                    complete=False)
+    response_create(
+        survey=survey, data={"general": "3"}, language="ru", source="web", complete=False
+    )
     with pytest.raises(CommandError, match="already has 1 responses"):
         call_command("load_questionnaire", str(path), stdout=StringIO())
 
@@ -189,8 +223,9 @@ def test_all_problems_are_listed_at_once():
 @pytest.mark.django_db
 def test_refusal_is_worded_in_the_active_language():
     survey = load(MINI)
-    response_create(survey=survey, data={"general": "3"}, language="kk", source="web",
-                    complete=False)
+    response_create(
+        survey=survey, data={"general": "3"}, language="kk", source="web", complete=False
+    )
     with translation.override("ru"), pytest.raises(DefinitionError) as exc:
         load(MINI)
     assert "уже есть ответы (1)" in str(exc.value)

@@ -129,8 +129,14 @@ def test_required_matrix_needs_every_row(mini_schema):
 
 @pytest.mark.parametrize(
     ("value", "code"),
-    [("51", "number_above_max"), ("-1", "number_below_min"), ("3.5", "not_a_whole_number"),
-     ("ten", "not_a_whole_number"), (True, "not_a_whole_number"), (3.5, "not_a_whole_number")],
+    [
+        ("51", "number_above_max"),
+        ("-1", "number_below_min"),
+        ("3.5", "not_a_whole_number"),
+        ("ten", "not_a_whole_number"),
+        (True, "not_a_whole_number"),
+        (3.5, "not_a_whole_number"),
+    ],
 )
 def test_numbers_outside_bounds_or_not_whole_are_rejected(mini_schema, value, code):
     assert codes(check(mini_schema, years=value), "years") == [code]

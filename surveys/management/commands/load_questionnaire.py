@@ -6,7 +6,9 @@ from surveys.definitions import DefinitionError, definition_parse, questionnaire
 
 
 class Command(BaseCommand):
-    help = "Create a survey from a YAML definition, or update it in place while it has no responses."
+    help = (
+        "Create a survey from a YAML definition, or update it in place while it has no responses."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)

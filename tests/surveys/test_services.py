@@ -1,0 +1,114 @@
+import pytest
+from django.db import IntegrityError, transaction
+
+from surveys.models import Answer, Response
+from surveys.selectors import response_answers_get, survey_schema_get
+from surveys.services import NewResponse, ResponseInvalid, response_create, responses_bulk_create
+from surveys.validation import response_validate
+
+VALID = {
+    "level": "central",
+    "body": "other",
+    "body.other": "Высшая аудиторская палата",
+    "years": "7",
+    "channels.meeting": "5",
+    "channels.phone": "2",
+    "barriers": "perception other",
+    "barriers.other": "Цифрлық сауатсыздық",
+    "general": "4",
+    "comment": "Жақсы сауалнама",
+}
+
+
+@pytest.mark.django_db
+def test_a_response_is_stored_as_one_row_per_option_cell_and_value(mini_survey, mini_schema):
+    response = response_create(survey=mini_survey, data=VALID, language="kk", source="web")
+    rows = Answer.objects.filter(response=response)
+    by_question = {}
+    for row in rows.select_related("question", "option", "row"):
+        by_question.setdefault(row.question.code, []).append(row)
+    assert len(rows) == 9  # 5 single values, 2 matrix cells, 2 chosen barriers
+    assert sorted(r.option.code for r in by_question["barriers"]) == ["other", "perception"]
+    other = next(r for r in by_question["barriers"] if r.option.code == "other")
+    assert other.value_text == "Цифрлық сауатсыздық"
+    assert {r.row.code: r.value_int for r in by_question["channels"]} == {"meeting": 5, "phone": 2}
+    assert by_question["years"][0].value_int == 7
+    assert by_question["comment"][0].value_text == "Жақсы сауалнама"
+    assert response.status == Response.Status.COMPLETE and response.submitted_at is not None
+
+
+@pytest.mark.django_db
+def test_stored_answers_read_back_equal_to_the_validated_ones(mini_survey, mini_schema):
+    response = response_create(survey=mini_survey, data=VALID, language="ru", source="web")
+    expected = response_validate(schema=mini_schema, data=VALID).answers
+    assert response_answers_get(response=response, schema=mini_schema) == expected
+
+
+@pytest.mark.django_db
+def test_an_invalid_response_stores_nothing(mini_survey):
+    data = {**VALID, "barriers": "perception language emotional gender", "barriers.other": ""}
+    with pytest.raises(ResponseInvalid) as exc:
+        response_create(survey=mini_survey, data=data, language="kk", source="web")
+    assert list(exc.value.result.errors) == ["barriers"]
+    assert not Response.objects.exists()
+    assert not Answer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_draft_may_leave_required_questions_empty(mini_survey):
+    response = response_create(
+        survey=mini_survey, data={"general": "3"}, language="kk", source="web", complete=False
+    )
+    assert response.status == Response.Status.DRAFT and response.submitted_at is None
+
+
+def test_new_response_cannot_be_made_from_an_invalid_result(mini_schema):
+    result = response_validate(schema=mini_schema, data={"general": "8"})
+    with pytest.raises(ResponseInvalid):
+        NewResponse(language="kk", result=result)
+
+
+@pytest.mark.django_db
+def test_bulk_create_stores_many_responses_in_few_queries(
+    mini_survey, mini_schema, django_assert_max_num_queries
+):
+    result = response_validate(schema=mini_schema, data=VALID)
+    items = [NewResponse(language="kk", result=result) for _ in range(300)]
+    # SQLite caps parameters per statement, so inserts come in chunks; never one per response.
+    with django_assert_max_num_queries(40):
+        count = responses_bulk_create(
+            survey=mini_survey, schema=mini_schema, items=items, source="import"
+        )
+    assert count == 300
+    assert Answer.objects.count() == 2700
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_second_row_for_the_same_option(mini_survey, mini_schema):
+    response = response_create(survey=mini_survey, data=VALID, language="kk", source="web")
+    barriers = mini_schema.questions["barriers"]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Answer.objects.create(
+            response=response,
+            question_id=barriers.id,
+            option_id=barriers.option_by_code["perception"].id,
+        )
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_complete_response_without_a_submission_time(mini_survey):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Response.objects.create(
+            survey=mini_survey, language="kk", source="web", status=Response.Status.COMPLETE
+        )
+
+
+@pytest.mark.django_db
+def test_schema_is_read_in_a_fixed_number_of_queries(mini_survey, django_assert_num_queries):
+    with django_assert_num_queries(7):
+        schema = survey_schema_get(survey=mini_survey)
+    assert [s.code for s in schema.sections] == ["one", "two"]
+    assert schema.questions["body"].condition.question == "level"
+    assert schema.questions["body"].condition.options == frozenset({"central"})
+    assert schema.questions["channels"].scale_points() == [0, 1, 2, 3, 4, 5]
+    assert schema.questions["channels"].scale_label(0).kk == "Бағалай алмаймын"
