@@ -303,6 +303,8 @@ class Response(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    # The section the respondent last saved, so that a resume lands where they left off.
+    current_section = models.CharField(_("current section"), max_length=64, blank=True)
     started_at = models.DateTimeField(_("started at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)

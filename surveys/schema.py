@@ -6,8 +6,10 @@ through `survey_schema_get` (a fixed handful of queries) and then never touch th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,15 @@ class Condition:
 
     question: str
     options: frozenset[str]
+
+    def met(self, known: Mapping[str, Any]) -> bool:
+        """`known` maps question codes to answers carrying `.options`."""
+        answer = known.get(self.question)
+        return answer is not None and not self.options.isdisjoint(answer.options)
+
+
+def condition_met(condition: Condition | None, known: Mapping[str, Any]) -> bool:
+    return condition is None or condition.met(known)
 
 
 @dataclass(frozen=True)
@@ -120,3 +131,20 @@ class SurveySchema:
 
     def ordered_questions(self) -> list[QuestionSpec]:
         return [self.questions[c] for s in self.sections for c in s.questions]
+
+    def visible_questions(self, answers: Mapping[str, Any]) -> set[str]:
+        """Codes of the questions shown, given the answers; hidden answers are ignored."""
+        shown: set[str] = set()
+        known: dict[str, Any] = {}
+        for section in self.sections:
+            section_shown = condition_met(section.condition, known)
+            for code in section.questions:
+                if section_shown and condition_met(self.questions[code].condition, known):
+                    shown.add(code)
+                    if code in answers:
+                        known[code] = answers[code]
+        return shown
+
+    def visible_sections(self, answers: Mapping[str, Any]) -> list[SectionSpec]:
+        shown = self.visible_questions(answers)
+        return [s for s in self.sections if any(c in shown for c in s.questions)]

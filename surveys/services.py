@@ -10,10 +10,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .answers import Answers
+from .answers import Answers, answers_to_wide
 from .models import Answer, Response, Survey
 from .schema import SurveySchema
-from .selectors import survey_schema_get
+from .selectors import response_answers_get, survey_schema_get
 from .validation import ValidationResult, response_validate
 
 BATCH_SIZE = 5000
@@ -149,3 +149,72 @@ def response_create(
             answer_rows_build(schema=schema, response_id=response.id, answers=item.result.answers)
         )
     return response
+
+
+# The respondent's flow: a draft saved page by page, completed exactly once.
+
+
+class ResponseClosed(Exception):
+    """The response is complete; a respondent can no longer change it."""
+
+
+def response_start(*, survey: Survey, language: str) -> Response:
+    return Response.objects.create(
+        survey=survey, language=language, source=Response.Source.WEB
+    )
+
+
+def response_save_page(
+    *,
+    response: Response,
+    schema: SurveySchema,
+    section: str,
+    data: Mapping[str, Any],
+    language: str,
+    enforce_required: bool,
+) -> ValidationResult:
+    """Validate one section against the answers already held, and keep every valid answer.
+
+    Valid answers are stored even when others on the page fail, so that closing the browser on
+    an error page loses nothing; answers to questions that a changed answer now hides are dropped.
+    """
+    page = set(schema.section_by_code[section].questions)
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.status == Response.Status.COMPLETE:
+            raise ResponseClosed
+        held = response_answers_get(response=locked, schema=schema)
+        context = {code: answer for code, answer in held.items() if code not in page}
+        result = response_validate(
+            schema=schema, data=data, only=page, context=context, partial=not enforce_required
+        )
+        merged = {**context, **result.answers}
+        shown = schema.visible_questions(merged)
+        kept = {code: answer for code, answer in merged.items() if code in shown}
+        stale = [schema.questions[c].id for c in held if c in page or c not in shown]
+        Answer.objects.filter(response=locked, question_id__in=stale).delete()
+        fresh = {c: a for c, a in kept.items() if c in page}
+        Answer.objects.bulk_create(
+            answer_rows_build(schema=schema, response_id=locked.pk, answers=fresh)
+        )
+        Response.objects.filter(pk=locked.pk).update(
+            language=language, current_section=section, updated_at=timezone.now()
+        )
+    response.language, response.current_section = language, section
+    return result
+
+
+def response_complete(*, response: Response, schema: SurveySchema) -> Response:
+    """Mark the response complete after checking it whole; a repeated call changes nothing."""
+    with transaction.atomic():
+        locked = Response.objects.select_for_update().get(pk=response.pk)
+        if locked.status == Response.Status.COMPLETE:
+            return locked
+        held = response_answers_get(response=locked, schema=schema)
+        result = response_validate(schema=schema, data=answers_to_wide(schema, held))
+        if not result.is_valid:
+            raise ResponseInvalid(result)
+        locked.status = Response.Status.COMPLETE
+        locked.submitted_at = timezone.now()
+        locked.save(update_fields=["status", "submitted_at", "updated_at"])
+    return locked

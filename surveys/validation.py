@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from .answers import OTHER_SUFFIX, Answers, QuestionAnswer
-from .schema import Condition, QuestionSpec, SurveySchema, Text
+from .schema import QuestionSpec, SurveySchema, Text, condition_met
 
 SHORT_TEXT_MAX = 500
 LONG_TEXT_MAX = 10_000
@@ -125,7 +125,7 @@ def response_validate(
     known: Answers = dict(context or {})
     answers: Answers = {}
     for section in schema.sections:
-        section_visible = _condition_met(section.condition, known)
+        section_visible = condition_met(section.condition, known)
         for code in section.questions:
             if only is not None and code not in only:
                 continue
@@ -138,7 +138,7 @@ def response_validate(
                 answer, parse_error = None, invalid.error
             else:
                 parse_error = None
-            visible = section_visible and _condition_met(question.condition, known)
+            visible = section_visible and condition_met(question.condition, known)
             if not visible:
                 if answer is not None or parse_error is not None:
                     errors.setdefault(code, []).append(AnswerError("not_applicable"))
@@ -157,13 +157,6 @@ def response_validate(
             answers[code] = answer
             known[code] = answer
     return ValidationResult(answers=answers, errors=errors)
-
-
-def _condition_met(condition: Condition | None, known: Answers) -> bool:
-    if condition is None:
-        return True
-    answer = known.get(condition.question)
-    return answer is not None and not condition.options.isdisjoint(answer.options)
 
 
 def _completeness_error(question: QuestionSpec, answer: QuestionAnswer) -> AnswerError | None:

@@ -1,9 +1,233 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The respondent's pages: welcome, one page per section, thank-you. Thin: services decide."""
 
-from .models import Survey
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.views.decorators.http import require_POST
+
+from .answers import answers_to_wide
+from .forms import SectionForm
+from .models import Response, Survey
+from .schema import SurveySchema
+from .selectors import response_answers_get, survey_schema_get
+from .services import (
+    ResponseClosed,
+    ResponseInvalid,
+    response_complete,
+    response_save_page,
+    response_start,
+)
+from .validation import response_validate
+
+SESSION_KEY = "saualnama_drafts"
 
 
 def home(request: HttpRequest) -> HttpResponse:
     surveys = Survey.objects.filter(status=Survey.Status.OPEN).order_by("slug")
     return render(request, "home.html", {"surveys": surveys})
+
+
+def _language(request: HttpRequest) -> str:
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    return language if language in ("kk", "ru") else settings.LANGUAGE_CODE
+
+
+def _availability(request: HttpRequest, survey: Survey) -> str:
+    """open, preview (a draft shown to its researchers), draft, not_open or closed."""
+    now = timezone.now()
+    if survey.status == Survey.Status.DRAFT:
+        user = request.user
+        can_preview = user.is_authenticated and (user.is_superuser or survey.owner_id == user.pk)
+        return "preview" if can_preview else "draft"
+    if survey.status == Survey.Status.CLOSED or (survey.closes_at and survey.closes_at <= now):
+        return "closed"
+    if survey.opens_at and survey.opens_at > now:
+        return "not_open"
+    return "open"
+
+
+def _unavailable(request: HttpRequest, survey: Survey, state: str) -> HttpResponse:
+    if state == "draft":
+        raise Http404
+    context = {"survey": survey, "state": state, "lang": _language(request)}
+    return render(request, "surveys/unavailable.html", context, status=403)
+
+
+def _drafts(request: HttpRequest) -> dict[str, str]:
+    return request.session.get(SESSION_KEY, {})
+
+
+def _page_url(response: Response, number: int) -> str:
+    return reverse("surveys:page", args=[response.survey.slug, response.key, number])
+
+
+def welcome(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = get_object_or_404(Survey, slug=slug)
+    state = _availability(request, survey)
+    if state not in ("open", "preview"):
+        return _unavailable(request, survey, state)
+    key = _drafts(request).get(slug)
+    draft = Response.objects.filter(key=key, status=Response.Status.DRAFT).first() if key else None
+    context = {"survey": survey, "state": state, "lang": _language(request), "draft": draft}
+    return render(request, "surveys/welcome.html", context)
+
+
+@require_POST
+def start(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = get_object_or_404(Survey, slug=slug)
+    state = _availability(request, survey)
+    if state not in ("open", "preview"):
+        return _unavailable(request, survey, state)
+    drafts = _drafts(request)
+    existing = drafts.get(slug)
+    response = (
+        Response.objects.filter(key=existing, survey=survey, status=Response.Status.DRAFT).first()
+        if existing
+        else None
+    )
+    # A second click on "start" (or a replayed POST) continues the same draft.
+    if response is None:
+        response = response_start(survey=survey, language=_language(request))
+        request.session[SESSION_KEY] = {**drafts, slug: str(response.key)}
+    return redirect("surveys:resume", slug=slug, key=response.key)
+
+
+def _response(slug: str, key: str) -> Response:
+    return get_object_or_404(Response.objects.select_related("survey"), key=key, survey__slug=slug)
+
+
+def resume(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    response = _response(slug, key)
+    if response.status == Response.Status.COMPLETE:
+        return redirect("surveys:thanks", slug=slug, key=key)
+    schema = survey_schema_get(survey=response.survey)
+    sections = schema.visible_sections(response_answers_get(response=response, schema=schema))
+    codes = [s.code for s in sections]
+    number = codes.index(response.current_section) + 1 if response.current_section in codes else 1
+    request.session[SESSION_KEY] = {**_drafts(request), slug: str(response.key)}
+    return redirect(_page_url(response, number))
+
+
+def _numbers(schema: SurveySchema) -> dict[str, int]:
+    return {q.code: i for i, q in enumerate(schema.ordered_questions(), start=1)}
+
+
+def page(request: HttpRequest, slug: str, key: str, number: int) -> HttpResponse:
+    response = _response(slug, key)
+    if response.status == Response.Status.COMPLETE:
+        return redirect("surveys:thanks", slug=slug, key=key)
+    state = _availability(request, response.survey)
+    if state not in ("open", "preview"):
+        return _unavailable(request, response.survey, state)
+    schema = survey_schema_get(survey=response.survey)
+    saved = response_answers_get(response=response, schema=schema)
+    sections = schema.visible_sections(saved)
+    if not 1 <= number <= len(sections):
+        return redirect("surveys:resume", slug=slug, key=key)
+    section = sections[number - 1]
+    language = _language(request)
+    if request.method != "POST":
+        form = SectionForm(schema=schema, section=section, language=language, saved=saved,
+                           numbers=_numbers(schema))
+        summary = []
+        if request.GET.get("check"):
+            page_codes = set(section.questions)
+            context = {c: a for c, a in saved.items() if c not in page_codes}
+            held = {c: a for c, a in saved.items() if c in page_codes}
+            data = answers_to_wide(schema, held)
+            summary = form.show_errors(
+                response_validate(schema=schema, data=data, only=page_codes, context=context)
+            )
+        return _render_page(request, response, form, sections, number, summary)
+    return _post_page(request, response, schema, sections, number, saved, language)
+
+
+def _post_page(request, response, schema, sections, number, saved, language) -> HttpResponse:
+    section = sections[number - 1]
+    action = request.POST.get("action", "next")
+    switch = request.POST.get("switch_language")
+    if switch in ("kk", "ru"):
+        language = switch
+        translation.activate(language)
+    form = SectionForm(request.POST, schema=schema, section=section, language=language,
+                       saved=saved, numbers=_numbers(schema))
+    enforce = action in ("next", "submit") and not switch
+    try:
+        result = response_save_page(response=response, schema=schema, section=section.code,
+                                    data=form.wide_data(), language=language,
+                                    enforce_required=enforce)
+    except ResponseClosed:
+        return redirect("surveys:thanks", slug=response.survey.slug, key=response.key)
+    blocking = {k: v for k, v in result.errors.items()
+                if action != "back" or any(e.code != "required" for e in v)}
+    if blocking or switch:
+        if switch and not blocking:
+            http = redirect(_page_url(response, number))
+        else:
+            summary = form.show_errors(result) if blocking else []
+            http = _render_page(request, response, form, sections, number, summary)
+        if switch:
+            http.set_cookie(settings.LANGUAGE_COOKIE_NAME, switch, samesite="Lax")
+        return http
+    if action == "back":
+        return redirect(_page_url(response, max(number - 1, 1)))
+    held = response_answers_get(response=response, schema=schema)
+    now_sections = schema.visible_sections(held)
+    codes = [s.code for s in now_sections]
+    position = codes.index(section.code) + 1 if section.code in codes else number
+    if position < len(now_sections):
+        return redirect(_page_url(response, position + 1))
+    return _finish(request, response, schema, now_sections)
+
+
+def _finish(request, response, schema, sections) -> HttpResponse:
+    slug = response.survey.slug
+    if _availability(request, response.survey) == "preview":
+        response.delete()
+        request.session[SESSION_KEY] = {k: v for k, v in _drafts(request).items() if k != slug}
+        return render(request, "surveys/thanks.html",
+                      {"survey": response.survey, "preview": True, "lang": _language(request)})
+    try:
+        response_complete(response=response, schema=schema)
+    except ResponseInvalid as invalid:
+        first = next(iter(invalid.result.errors))
+        code = first.partition(".")[0]
+        index = next((i for i, s in enumerate(sections, 1) if code in s.questions), 1)
+        return redirect(_page_url(response, index) + "?check=1")
+    request.session[SESSION_KEY] = {k: v for k, v in _drafts(request).items() if k != slug}
+    return redirect("surveys:thanks", slug=slug, key=response.key)
+
+
+def _render_page(request, response, form, sections, number, summary) -> HttpResponse:
+    language = form.language
+    context = {
+        "survey": response.survey,
+        "response": response,
+        "form": form,
+        "section": form.section,
+        "section_title": form.section.title.get(language),
+        "section_description": form.section.description.get(language),
+        "number": number,
+        "total": len(sections),
+        "percent": round(100 * (number - 1) / len(sections)),
+        "is_last": number == len(sections),
+        "summary": summary,
+        "lang": language,
+        "resume_url": request.build_absolute_uri(
+            reverse("surveys:resume", args=[response.survey.slug, response.key])
+        ),
+        "preview": _availability(request, response.survey) == "preview",
+    }
+    return render(request, "surveys/page.html", context)
+
+
+def thanks(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    response = _response(slug, key)
+    if response.status != Response.Status.COMPLETE:
+        return redirect("surveys:resume", slug=slug, key=key)
+    context = {"survey": response.survey, "preview": False, "lang": _language(request)}
+    return render(request, "surveys/thanks.html", context)
