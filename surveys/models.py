@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGES = ("kk", "ru")
@@ -303,9 +304,8 @@ class Response(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
     )
     source = models.CharField(_("source"), max_length=10, choices=Source.choices)
-    # The section the respondent last saved, so that a resume lands where they left off.
-    current_section = models.CharField(_("current section"), max_length=64, blank=True)
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    # Not auto_now_add: imported and historic responses carry their own start time.
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
 

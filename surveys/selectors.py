@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from .answers import Answers, QuestionAnswer
+from .answers import Answers, QuestionAnswer, answers_to_wide
 from .models import Answer, Option, Question, Response, Row, ScaleLabel, Section, Survey
 from .schema import (
     Condition,
@@ -15,6 +15,7 @@ from .schema import (
     SurveySchema,
     Text,
 )
+from .validation import response_validate
 
 
 def survey_schema_get(*, survey: Survey) -> SurveySchema:
@@ -133,3 +134,18 @@ def response_answers_get(*, response: Response, schema: SurveySchema) -> Answers
         "question_id", "option_id", "row_id", "value_int", "value_text"
     )
     return answers_from_rows(schema, list(rows))
+
+
+def response_resume_section(*, schema: SurveySchema, answers: Answers) -> int:
+    """The 1-based number of the first shown section still missing an answer; else the last."""
+    sections = schema.visible_sections(answers)
+    for number, section in enumerate(sections, start=1):
+        page = set(section.questions)
+        held = {code: answer for code, answer in answers.items() if code in page}
+        context = {code: answer for code, answer in answers.items() if code not in page}
+        result = response_validate(
+            schema=schema, data=answers_to_wide(schema, held), only=page, context=context
+        )
+        if not result.is_valid:
+            return number
+    return len(sections)

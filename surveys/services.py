@@ -35,6 +35,7 @@ class NewResponse:
     result: ValidationResult
     submitted_at: datetime | None = None
     complete: bool = True
+    started_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if not self.result.is_valid:
@@ -107,6 +108,8 @@ def _store_batch(
                 source=source,
                 status=Response.Status.COMPLETE if item.complete else Response.Status.DRAFT,
                 submitted_at=(item.submitted_at or now) if item.complete else None,
+                # Without a known start, a historic response is taken to start when submitted.
+                started_at=item.started_at or item.submitted_at or now,
             )
             for item in batch
         ]
@@ -197,10 +200,8 @@ def response_save_page(
         Answer.objects.bulk_create(
             answer_rows_build(schema=schema, response_id=locked.pk, answers=fresh)
         )
-        Response.objects.filter(pk=locked.pk).update(
-            language=language, current_section=section, updated_at=timezone.now()
-        )
-    response.language, response.current_section = language, section
+        Response.objects.filter(pk=locked.pk).update(language=language, updated_at=timezone.now())
+    response.language = language
     return result
 
 

@@ -13,7 +13,7 @@ from .answers import answers_to_wide
 from .forms import SectionForm
 from .models import Response, Survey
 from .schema import SurveySchema
-from .selectors import response_answers_get, survey_schema_get
+from .selectors import response_answers_get, response_resume_section, survey_schema_get
 from .services import (
     ResponseClosed,
     ResponseInvalid,
@@ -105,9 +105,8 @@ def resume(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     if response.status == Response.Status.COMPLETE:
         return redirect("surveys:thanks", slug=slug, key=key)
     schema = survey_schema_get(survey=response.survey)
-    sections = schema.visible_sections(response_answers_get(response=response, schema=schema))
-    codes = [s.code for s in sections]
-    number = codes.index(response.current_section) + 1 if response.current_section in codes else 1
+    answers = response_answers_get(response=response, schema=schema)
+    number = response_resume_section(schema=schema, answers=answers)
     request.session[SESSION_KEY] = {**_drafts(request), slug: str(response.key)}
     return redirect(_page_url(response, number))
 

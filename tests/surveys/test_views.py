@@ -126,7 +126,7 @@ def test_going_back_shows_the_saved_answers(schema):
     assert '<option value="atyrau" selected>' in html
 
 
-def test_resume_returns_to_the_page_last_saved(schema):
+def test_resume_returns_to_the_first_page_not_yet_answered(schema):
     respondent = Respondent(schema, "ru")
     respondent.walk(answers_fill(schema), until=2)
     welcome = respondent.client.get(reverse("surveys:welcome", args=[SLUG])).content.decode()
@@ -134,7 +134,10 @@ def test_resume_returns_to_the_page_last_saved(schema):
     # The resume link works on another device, without the session.
     elsewhere = Client(HTTP_ACCEPT_LANGUAGE="ru")
     url = reverse("surveys:resume", args=[SLUG, respondent.response.key])
-    assert elsewhere.get(url)["Location"] == respondent.page_url(2)
+    assert elsewhere.get(url)["Location"] == respondent.page_url(3)
+    # Going back to fix an earlier page does not move the resume point backwards.
+    respondent.post(3, {}, action="back")
+    assert elsewhere.get(url)["Location"] == respondent.page_url(3)
 
 
 def test_starting_twice_on_one_device_continues_the_same_draft(schema):
