@@ -46,8 +46,13 @@ def survey_schema_get(*, survey: Survey) -> SurveySchema:
             chosen[owner_id].append(option_id)
         result = {}
         for owner_id, option_ids in chosen.items():
-            question_id = option_ref[option_ids[0]][0]
-            codes = frozenset(option_ref[i][1] for i in option_ids)
+            # A condition names one question; definition files and the admin refuse options of
+            # two. Should such data exist anyway, the earliest question's options alone count,
+            # rather than codes of one question being read as the other's.
+            question_id = min(option_ref[i][0] for i in option_ids)
+            codes = frozenset(
+                option_ref[i][1] for i in option_ids if option_ref[i][0] == question_id
+            )
             result[owner_id] = Condition(code_by_id[question_id], codes)
         return result
 

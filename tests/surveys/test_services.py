@@ -112,3 +112,15 @@ def test_schema_is_read_in_a_fixed_number_of_queries(mini_survey, django_assert_
     assert schema.questions["body"].condition.options == frozenset({"central"})
     assert schema.questions["channels"].scale_points() == [0, 1, 2, 3, 4, 5]
     assert schema.questions["channels"].scale_label(0).kk == "Бағалай алмаймын"
+
+
+@pytest.mark.django_db
+def test_a_condition_naming_options_of_two_questions_keeps_one_questions_codes(mini_survey):
+    from surveys.models import Option, Question
+
+    body = Question.objects.get(survey=mini_survey, code="body")
+    stray = Option.objects.get(question__code="barriers", code="perception")
+    body.show_if_options.add(stray)
+    condition = survey_schema_get(survey=mini_survey).questions["body"].condition
+    assert condition.question == "level"
+    assert condition.options == frozenset({"central"})

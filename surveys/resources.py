@@ -1,0 +1,189 @@
+"""django-import-export resources: questions and options as CSV/XLSX rows keyed by codes.
+
+A row names its survey by slug, its section and question by code, never by database id, so that a
+file exported from one installation imports into another and a re-import updates in place. Model
+validation (`full_clean`: code format, unique codes, min <= max) runs on every row; a row whose
+survey, section or question cannot be found, or that repeats a code already in the file, is
+reported as a row error instead of being saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from import_export import fields, resources
+from import_export.widgets import ForeignKeyWidget
+
+from .models import Option, Question, Section, Survey
+
+CHOICE_TYPES = (Question.Type.SINGLE, Question.Type.MULTIPLE)
+SCALED_TYPES = (Question.Type.MATRIX, Question.Type.RATING)
+
+
+def question_errors(question: Question) -> dict[str, str]:
+    """Rules on a question's settings beyond the model's constraints; the admin uses them too."""
+    errors: dict[str, str] = {}
+    if question.type in SCALED_TYPES and (question.scale_min is None or question.scale_max is None):
+        errors["scale_min"] = _("A matrix or rating question needs a scale minimum and maximum.")
+    if question.pk:
+        stored = Question.objects.filter(pk=question.pk).values_list("type", flat=True).first()
+        if stored not in (None, question.type) and question.answers.exists():
+            errors["type"] = _("The question already has answers, so its type cannot change.")
+    return errors
+
+
+class SectionWidget(ForeignKeyWidget):
+    """A section by its code within the survey named in the row's `survey` column."""
+
+    def get_queryset(self, value: Any, row: dict[str, Any], *args: Any, **kwargs: Any):
+        return Section.objects.filter(survey__slug=row.get("survey"))
+
+
+class QuestionWidget(ForeignKeyWidget):
+    """A question by its code within the survey named in the row's `survey` column."""
+
+    def get_queryset(self, value: Any, row: dict[str, Any], *args: Any, **kwargs: Any):
+        return Question.objects.filter(survey__slug=row.get("survey"))
+
+
+class _CodedResource(resources.ModelResource):
+    """Shared row checks: the keys exist, and no key appears twice in one file."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._seen: set[tuple[str, ...]] = set()
+
+    def lookups(self) -> tuple[tuple[str, str], ...]:
+        """(field name, message when its value is not found), checked before a row is loaded."""
+        return ()
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        self._seen = set()
+
+    def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
+        for name, message in self.lookups():
+            field = self.fields[name]
+            value = str(row.get(field.column_name) or "").strip()
+            try:
+                found = field.clean(row)
+            except field.widget.model.DoesNotExist:
+                found = None
+            if found is None:
+                raise ValidationError({name: message % {"value": value}})
+        ids = [self.fields[name].column_name for name in self.get_import_id_fields()]
+        key = tuple(
+            str(row.get(column) or "").strip() for column in dict.fromkeys(["survey", *ids])
+        )
+        if key in self._seen:
+            message = _("The code “%(code)s” appears more than once in this file.")
+            raise ValidationError({"code": message % {"code": key[-1]}})
+        self._seen.add(key)
+
+
+class QuestionResource(_CodedResource):
+    survey = fields.Field(
+        attribute="survey", column_name="survey", widget=ForeignKeyWidget(Survey, field="slug")
+    )
+    section = fields.Field(
+        attribute="section", column_name="section", widget=SectionWidget(Section, field="code")
+    )
+
+    class Meta:
+        model = Question
+        fields = (
+            "survey",
+            "section",
+            "position",
+            "code",
+            "type",
+            "required",
+            "text_kk",
+            "text_ru",
+            "help_kk",
+            "help_ru",
+            "widget",
+            "min_choices",
+            "max_choices",
+            "scale_min",
+            "scale_max",
+            "scale_na",
+            "number_min",
+            "number_max",
+        )
+        export_order = fields
+        import_id_fields = ("survey", "code")
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def lookups(self) -> tuple[tuple[str, str], ...]:
+        return (
+            ("survey", _("There is no survey with the slug “%(value)s”.")),
+            ("section", _("The survey has no section with the code “%(value)s”.")),
+        )
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("survey", "section")
+
+    def validate_instance(
+        self,
+        instance: Question,
+        import_validation_errors: dict | None = None,
+        validate_unique: bool = True,
+    ) -> None:
+        errors = dict(import_validation_errors or {})
+        for name, message in question_errors(instance).items():
+            errors.setdefault(name, []).append(message)
+        super().validate_instance(instance, errors, validate_unique)
+
+
+class OptionResource(_CodedResource):
+    survey = fields.Field(attribute="question__survey__slug", column_name="survey", readonly=True)
+    question = fields.Field(
+        attribute="question", column_name="question", widget=QuestionWidget(Question, field="code")
+    )
+
+    class Meta:
+        model = Option
+        fields = (
+            "survey",
+            "question",
+            "position",
+            "code",
+            "label_kk",
+            "label_ru",
+            "is_other",
+            "is_exclusive",
+        )
+        export_order = fields
+        import_id_fields = ("question", "code")
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def lookups(self) -> tuple[tuple[str, str], ...]:
+        return (("question", _("The survey has no question with the code “%(value)s”.")),)
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("question__survey")
+
+    def validate_instance(
+        self,
+        instance: Option,
+        import_validation_errors: dict | None = None,
+        validate_unique: bool = True,
+    ) -> None:
+        errors = dict(import_validation_errors or {})
+        question = instance.question
+        if question.type not in CHOICE_TYPES:
+            errors.setdefault("question", []).append(
+                _("“%(code)s” is not a single or multiple choice question, so it has no options.")
+                % {"code": question.code}
+            )
+        elif instance.is_exclusive and question.type != Question.Type.MULTIPLE:
+            errors.setdefault("is_exclusive", []).append(
+                _("Only an option of a multiple choice question can be exclusive.")
+            )
+        super().validate_instance(instance, errors, validate_unique)

@@ -1,0 +1,236 @@
+"""The admin as a researcher uses it: questionnaire editing, import-export, read-only responses."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from surveys.models import Option, Question, Response, Survey
+from surveys.services import response_create
+from tests.surveys.admin_support import (
+    VALID_ANSWERS,
+    form_data,
+    in_language,
+    question_of,
+    ru,
+    staff_client,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_researcher_browses_the_questionnaire(researcher, mini_survey):
+    changelist = researcher.get("/admin/surveys/survey/")
+    assert changelist.status_code == 200
+    assert "mini" in changelist.text and "Мини-анкета" in changelist.text
+
+    change = researcher.get(f"/admin/surveys/survey/{mini_survey.pk}/change/")
+    assert change.status_code == 200
+    assert 'name="sections-0-code"' in change.text
+    level = question_of(mini_survey, "level")
+    assert f"/admin/surveys/question/{level.pk}/change/" in change.text  # the question's link
+
+    question = researcher.get(f"/admin/surveys/question/{level.pk}/change/")
+    assert question.status_code == 200
+    assert 'name="options-0-code"' in question.text and 'value="central"' in question.text
+    matrix = researcher.get(
+        f"/admin/surveys/question/{question_of(mini_survey, 'channels').pk}/change/"
+    )
+    assert 'name="rows-0-code"' in matrix.text and 'name="scale_labels-0-value"' in matrix.text
+
+
+def test_researcher_adds_an_option_inline(researcher, mini_survey):
+    level = question_of(mini_survey, "level")
+    url = f"/admin/surveys/question/{level.pk}/change/"
+    data = form_data(researcher.get(url))
+    data.update(
+        {
+            "options-TOTAL_FORMS": "3",
+            "options-2-position": "3",
+            "options-2-code": "regional",
+            "options-2-label_kk": "Облыстық",
+            "options-2-label_ru": "Областной",
+            "_save": "Save",
+        }
+    )
+
+    response = researcher.post(url, data)
+
+    assert response.status_code == 302, response.context["errors"]
+    assert list(level.options.values_list("code", flat=True)) == ["central", "local", "regional"]
+
+
+def test_second_other_option_is_rejected(researcher, mini_survey):
+    body = question_of(mini_survey, "body")
+    url = f"/admin/surveys/question/{body.pk}/change/"
+    data = form_data(researcher.get(url))
+    data["options-0-is_other"] = "on"  # "other" is already the second option
+
+    response = researcher.post(url, data)
+
+    assert response.status_code == 200
+    assert ru("At most one option can be “other”.") in response.text
+    assert body.options.filter(is_other=True).count() == 1
+
+
+def test_condition_on_two_questions_is_rejected(researcher, mini_survey):
+    years = question_of(mini_survey, "years")
+    url = f"/admin/surveys/question/{years.pk}/change/"
+    data = form_data(researcher.get(url))
+    central = Option.objects.get(question__code="level", code="central")
+    finance = Option.objects.get(question__code="body", code="finance")
+    data["show_if_options"] = [str(central.pk), str(finance.pk)]
+
+    response = researcher.post(url, data)
+
+    assert response.status_code == 200
+    assert ru("Choose options of one question only.") in response.text
+    assert not years.show_if_options.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("ru", ["Выйти", "Администрирование сайта"]), ("kk", ["Шығу", "Сайт әкімшілігі"])],
+)
+def test_admin_index_speaks_the_chosen_language(researcher, language, words):
+    response = in_language(researcher, language).get("/admin/")
+
+    assert f'<html lang="{language}"' in response.text
+    for word in words:
+        assert word in response.text
+    assert "Saualnama" in response.text
+    assert f'name="language" value="{language}"' in response.text  # the switch is there
+
+
+@pytest.mark.parametrize(("language", "save"), [("ru", "Сохранить"), ("kk", "Сақтау")])
+def test_question_page_speaks_the_chosen_language(researcher, mini_survey, language, save):
+    level = question_of(mini_survey, "level")
+
+    response = in_language(researcher, language).get(f"/admin/surveys/question/{level.pk}/change/")
+
+    assert f'<html lang="{language}"' in response.text
+    assert f'value="{save}"' in response.text
+
+
+def test_language_switch_posts_to_set_language(researcher):
+    response = researcher.post("/i18n/setlang/", {"language": "kk", "next": "/admin/"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == "/admin/"
+    assert '<html lang="kk"' in response.text and "Шығу" in response.text
+
+    response = researcher.post("/i18n/setlang/", {"language": "ru", "next": "/admin/"}, follow=True)
+    assert '<html lang="ru"' in response.text and "Выйти" in response.text
+
+
+def test_question_settings_rules_hold_in_the_admin(researcher, stored_response):
+    general = question_of(stored_response.survey, "general")
+    url = f"/admin/surveys/question/{general.pk}/change/"
+    data = form_data(researcher.get(url)) | {"scale_max": ""}
+
+    response = researcher.post(url, data)
+
+    assert ru("A matrix or rating question needs a scale minimum and maximum.") in response.text
+    level = question_of(stored_response.survey, "level")  # answered in the stored response
+    url = f"/admin/surveys/question/{level.pk}/change/"
+    data = form_data(researcher.get(url)) | {"type": "multiple"}
+
+    response = researcher.post(url, data)
+
+    assert ru("The question already has answers, so its type cannot change.") in response.text
+    level.refresh_from_db()
+    general.refresh_from_db()
+    assert (level.type, general.scale_max) == ("single", 5)
+
+
+def test_staff_without_a_role_is_refused(mini_survey):
+    client = staff_client("nobody")
+
+    assert client.get("/admin/surveys/survey/").status_code == 403
+    assert client.get("/admin/surveys/option/export/").status_code == 403
+
+
+@pytest.fixture
+def stored_response(mini_survey) -> Response:
+    return response_create(survey=mini_survey, data=VALID_ANSWERS, language="kk", source="web")
+
+
+def test_responses_are_browsed_read_only(researcher, stored_response):
+    url = f"/admin/surveys/response/{stored_response.pk}/change/"
+
+    page = researcher.get(url)
+
+    assert page.status_code == 200
+    assert "barriers" in page.text and "language" in page.text  # the answer rows are shown
+    assert 'name="answers-0-value_text"' not in page.text  # ...but not as form fields
+    assert researcher.get("/admin/surveys/response/add/").status_code == 403
+    assert researcher.post(url, {"language": "ru"}).status_code == 403
+    delete = researcher.post(
+        f"/admin/surveys/response/{stored_response.pk}/delete/", {"post": "yes"}
+    )
+    assert delete.status_code == 403
+    assert Response.objects.filter(pk=stored_response.pk).exists()
+
+
+def test_only_a_superuser_deletes_a_response(stored_response):
+    admin_user = get_user_model().objects.create_superuser("root", password="pw-123456")
+    client = Client()
+    client.force_login(admin_user)
+
+    assert client.get("/admin/surveys/response/add/").status_code == 403
+    url = f"/admin/surveys/response/{stored_response.pk}/delete/"
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    assert not Response.objects.filter(pk=stored_response.pk).exists()
+
+
+def _queries(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def _grow(survey: Survey, n: int) -> None:
+    """Add `n` surveys with questions, options and responses, and `n` questions to `survey`."""
+    section = survey.sections.first()
+    for i in range(n):
+        Question.objects.create(
+            survey=survey,
+            section=section,
+            position=100 + i,
+            code=f"extra{i}",
+            type="short_text",
+            text_kk="Т",
+            text_ru="Т",
+            required=False,
+        )
+        other = Survey.objects.create(slug=f"s{i}", title_kk=f"С{i}", title_ru=f"С{i}")
+        other_section = other.sections.create(code="a", title_kk="А", title_ru="А")
+        q = other.questions.create(
+            section=other_section, code="q", type="single", text_kk="Т", text_ru="Т"
+        )
+        q.options.create(code="a", label_kk="А", label_ru="А")
+        response_create(survey=survey, data=VALID_ANSWERS, language="ru", source="web")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/surveys/survey/",
+        "/admin/surveys/section/",
+        "/admin/surveys/question/",
+        "/admin/surveys/option/",
+        "/admin/surveys/response/",
+        "/admin/surveys/survey/{survey}/change/",
+        "/admin/surveys/response/{response}/change/",
+    ],
+)
+def test_admin_pages_query_count_does_not_grow(researcher, mini_survey, stored_response, url):
+    url = url.format(survey=mini_survey.pk, response=stored_response.pk)
+    researcher.get(url)  # warm the per-process caches (content types) first
+    before = _queries(researcher, url)
+
+    _grow(mini_survey, 12)
+
+    assert _queries(researcher, url) == before
