@@ -58,8 +58,9 @@ class QuestionBlock(LayoutObject):
     def __init__(self, view: QuestionView) -> None:
         self.view = view
 
-    def render(self, form: forms.Form, context: Any, template_pack: str = "bootstrap5",
-               **kwargs: Any) -> str:
+    def render(
+        self, form: forms.Form, context: Any, template_pack: str = "bootstrap5", **kwargs: Any
+    ) -> str:
         return render_to_string(self.template, {"q": self.view, "form": form})
 
 
@@ -102,11 +103,13 @@ class SectionForm(forms.Form):
         if q.type == "single":
             if q.widget == "dropdown":
                 choices = [("", _("— choose —")), *options]
-                self.fields[q.code] = forms.ChoiceField(choices=choices, required=False,
-                                                        widget=forms.Select)
+                self.fields[q.code] = forms.ChoiceField(
+                    choices=choices, required=False, widget=forms.Select
+                )
             else:
-                self.fields[q.code] = forms.ChoiceField(choices=options, required=False,
-                                                        widget=forms.RadioSelect)
+                self.fields[q.code] = forms.ChoiceField(
+                    choices=options, required=False, widget=forms.RadioSelect
+                )
         elif q.type == "multiple":
             self.fields[q.code] = forms.MultipleChoiceField(
                 choices=options, required=False, widget=forms.CheckboxSelectMultiple
@@ -119,18 +122,22 @@ class SectionForm(forms.Form):
                 )
         elif q.type == "rating":
             points = [(str(p), str(p)) for p in q.scale_points()]
-            self.fields[q.code] = forms.ChoiceField(choices=points, required=False,
-                                                    widget=forms.RadioSelect)
+            self.fields[q.code] = forms.ChoiceField(
+                choices=points, required=False, widget=forms.RadioSelect
+            )
         elif q.type == "number":
             attrs = {"inputmode": "numeric", "class": "form-control", "step": "1"}
             if q.number_min is not None:
                 attrs["min"] = str(q.number_min)
             if q.number_max is not None:
                 attrs["max"] = str(q.number_max)
-            self.fields[q.code] = forms.CharField(required=False,
-                                                  widget=forms.NumberInput(attrs=attrs))
+            self.fields[q.code] = forms.CharField(
+                required=False, widget=forms.NumberInput(attrs=attrs)
+            )
         else:
-            widget = forms.TextInput if q.type == "short_text" else forms.Textarea(attrs={"rows": 4})
+            widget = (
+                forms.TextInput if q.type == "short_text" else forms.Textarea(attrs={"rows": 4})
+            )
             self.fields[q.code] = forms.CharField(required=False, widget=widget, strip=False)
             self.fields[q.code].widget.attrs["class"] = "form-control"
         if q.other_option is not None:

@@ -162,9 +162,7 @@ class ResponseClosed(Exception):
 
 
 def response_start(*, survey: Survey, language: str) -> Response:
-    return Response.objects.create(
-        survey=survey, language=language, source=Response.Source.WEB
-    )
+    return Response.objects.create(survey=survey, language=language, source=Response.Source.WEB)
 
 
 def response_save_page(

@@ -130,8 +130,9 @@ def page(request: HttpRequest, slug: str, key: str, number: int) -> HttpResponse
     section = sections[number - 1]
     language = _language(request)
     if request.method != "POST":
-        form = SectionForm(schema=schema, section=section, language=language, saved=saved,
-                           numbers=_numbers(schema))
+        form = SectionForm(
+            schema=schema, section=section, language=language, saved=saved, numbers=_numbers(schema)
+        )
         summary = []
         if request.GET.get("check"):
             page_codes = set(section.questions)
@@ -152,17 +153,31 @@ def _post_page(request, response, schema, sections, number, saved, language) -> 
     if switch in ("kk", "ru"):
         language = switch
         translation.activate(language)
-    form = SectionForm(request.POST, schema=schema, section=section, language=language,
-                       saved=saved, numbers=_numbers(schema))
+    form = SectionForm(
+        request.POST,
+        schema=schema,
+        section=section,
+        language=language,
+        saved=saved,
+        numbers=_numbers(schema),
+    )
     enforce = action in ("next", "submit") and not switch
     try:
-        result = response_save_page(response=response, schema=schema, section=section.code,
-                                    data=form.wide_data(), language=language,
-                                    enforce_required=enforce)
+        result = response_save_page(
+            response=response,
+            schema=schema,
+            section=section.code,
+            data=form.wide_data(),
+            language=language,
+            enforce_required=enforce,
+        )
     except ResponseClosed:
         return redirect("surveys:thanks", slug=response.survey.slug, key=response.key)
-    blocking = {k: v for k, v in result.errors.items()
-                if action != "back" or any(e.code != "required" for e in v)}
+    blocking = {
+        k: v
+        for k, v in result.errors.items()
+        if action != "back" or any(e.code != "required" for e in v)
+    }
     if blocking or switch:
         if switch and not blocking:
             http = redirect(_page_url(response, number))
@@ -188,8 +203,11 @@ def _finish(request, response, schema, sections) -> HttpResponse:
     if _availability(request, response.survey) == "preview":
         response.delete()
         request.session[SESSION_KEY] = {k: v for k, v in _drafts(request).items() if k != slug}
-        return render(request, "surveys/thanks.html",
-                      {"survey": response.survey, "preview": True, "lang": _language(request)})
+        return render(
+            request,
+            "surveys/thanks.html",
+            {"survey": response.survey, "preview": True, "lang": _language(request)},
+        )
     try:
         response_complete(response=response, schema=schema)
     except ResponseInvalid as invalid:

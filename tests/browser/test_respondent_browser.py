@@ -16,12 +16,24 @@ SLUG = "civil-service-communication-2022"
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 TEXTS = {
-    "kk": {"start": "Сауалнаманы бастау", "continue": "Тоқтаған жерден жалғастыру",
-           "next": "Келесі", "submit": "Жауаптарымды жіберу", "thanks": "Рақмет!",
-           "limit": "3 нұсқадан артық таңдамаңыз.", "other": "Халықтың цифрлық сауатсыздығы"},
-    "ru": {"start": "Начать опрос", "continue": "Продолжить с того места",
-           "next": "Далее", "submit": "Отправить ответы", "thanks": "Спасибо!",
-           "limit": "Выберите не более 3 вариантов.", "other": "Цифровая неграмотность населения"},
+    "kk": {
+        "start": "Сауалнаманы бастау",
+        "continue": "Тоқтаған жерден жалғастыру",
+        "next": "Келесі",
+        "submit": "Жауаптарымды жіберу",
+        "thanks": "Рақмет!",
+        "limit": "3 нұсқадан артық таңдамаңыз.",
+        "other": "Халықтың цифрлық сауатсыздығы",
+    },
+    "ru": {
+        "start": "Начать опрос",
+        "continue": "Продолжить с того места",
+        "next": "Далее",
+        "submit": "Отправить ответы",
+        "thanks": "Спасибо!",
+        "limit": "Выберите не более 3 вариантов.",
+        "other": "Цифровая неграмотность населения",
+    },
 }
 
 
@@ -74,8 +86,10 @@ def test_a_civil_servant_fills_in_the_whole_questionnaire(
     survey_2022_load()
     texts = TEXTS[language]
     context = browser.new_context(
-        viewport=viewport, extra_http_headers={"Accept-Language": language},
-        is_mobile=viewport is PHONE, has_touch=viewport is PHONE,
+        viewport=viewport,
+        extra_http_headers={"Accept-Language": language},
+        is_mobile=viewport is PHONE,
+        has_touch=viewport is PHONE,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -150,6 +164,9 @@ def test_a_civil_servant_fills_in_the_whole_questionnaire(
     assert response.status == Response.Status.COMPLETE and response.language == language
     barrier_rows = Answer.objects.filter(response=response, question__code="barriers")
     assert sorted(barrier_rows.values_list("option__code", flat=True)) == [
-        "citizen_behaviour", "other", "perception"]
+        "citizen_behaviour",
+        "other",
+        "perception",
+    ]
     assert barrier_rows.get(option__code="other").value_text == texts["other"]
     assert not Answer.objects.filter(response=response, question__code="body_name").exists()

@@ -73,8 +73,10 @@ def stored(response: Response, schema) -> dict:
 
 @pytest.mark.parametrize(
     ("language", "start_text", "title"),
-    [("kk", "Сауалнаманы бастау", "Мемлекеттік қызметшілердің"),
-     ("ru", "Начать опрос", "Коммуникативные компетенции")],
+    [
+        ("kk", "Сауалнаманы бастау", "Мемлекеттік қызметшілердің"),
+        ("ru", "Начать опрос", "Коммуникативные компетенции"),
+    ],
 )
 def test_welcome_page_speaks_the_browser_language(survey, language, start_text, title):
     page = Client(HTTP_ACCEPT_LANGUAGE=language).get(reverse("surveys:welcome", args=[SLUG]))
@@ -112,7 +114,7 @@ def test_a_hidden_question_is_not_shown_on_its_page(schema):
     respondent.walk(answers_fill(schema, body_level="local"), until=1)
     html = respondent.client.get(respondent.page_url(2)).content.decode()
     assert 'id="q-rate_local"' in html
-    tag = html[html.index('id="q-rate_central"') - 200: html.index('id="q-rate_central"') + 600]
+    tag = html[html.index('id="q-rate_central"') - 200 : html.index('id="q-rate_central"') + 600]
     assert "hidden" in tag
 
 
@@ -190,8 +192,11 @@ def test_a_fourth_barrier_is_refused_in_the_respondents_language(schema, languag
     ("changes", "code", "ru_fragment"),
     [
         ({"barriers": ["perception", "other"]}, "barriers", "напишите свой ответ"),
-        ({"development_problems": ["no_methodology", "no_problems"]}, "development_problems",
-         "нельзя выбрать вместе"),
+        (
+            {"development_problems": ["no_methodology", "no_problems"]},
+            "development_problems",
+            "нельзя выбрать вместе",
+        ),
         ({"qualities": ["speech_clarity"]}, "qualities", "ровно 3"),
         ({"general_level": "6"}, "general_level", "от 1 до 5"),
         ({"years_of_service": "75"}, "years_of_service", "не больше 50"),
@@ -214,7 +219,8 @@ def test_every_rule_is_enforced_on_the_server_in_russian(schema, changes, code, 
     assert respondent.response.status == Response.Status.DRAFT
     held = stored(respondent.response, schema)
     assert response_validate(
-        schema=schema, data={k: v for k, v in data.items() if k.partition(".")[0] in held},
+        schema=schema,
+        data={k: v for k, v in data.items() if k.partition(".")[0] in held},
         partial=True,
     ).is_valid
 
@@ -268,8 +274,7 @@ def test_a_complete_response_cannot_be_changed(schema):
 def test_switching_language_keeps_the_answers_typed_on_the_page(schema):
     respondent = Respondent(schema, "kk")
     respondent.start()
-    result = respondent.post(1, {"gender": "female", "years_of_service": "7"},
-                             switch_language="ru")
+    result = respondent.post(1, {"gender": "female", "years_of_service": "7"}, switch_language="ru")
     assert result.status_code == 302
     page = respondent.client.get(result["Location"]).content.decode()
     assert '<html lang="ru">' in page and "Ваш пол" in page
@@ -277,8 +282,7 @@ def test_switching_language_keeps_the_answers_typed_on_the_page(schema):
     assert respondent.response.language == "ru"
 
 
-def test_submitting_a_page_costs_a_bounded_number_of_queries(schema,
-                                                              django_assert_max_num_queries):
+def test_submitting_a_page_costs_a_bounded_number_of_queries(schema, django_assert_max_num_queries):
     respondent = Respondent(schema, "ru")
     data = answers_fill(schema)
     answers = response_validate(schema=schema, data=data, partial=True).answers
@@ -291,10 +295,17 @@ def test_submitting_a_page_costs_a_bounded_number_of_queries(schema,
 
 @pytest.mark.parametrize(
     ("changes", "text"),
-    [({"status": Survey.Status.CLOSED}, "больше не принимает"),
-     ({"opens_at": timezone.now() + timedelta(days=3)}, "ещё не открыт"),
-     ({"closes_at": timezone.now() - timedelta(days=1),
-       "opens_at": timezone.now() - timedelta(days=9)}, "больше не принимает")],
+    [
+        ({"status": Survey.Status.CLOSED}, "больше не принимает"),
+        ({"opens_at": timezone.now() + timedelta(days=3)}, "ещё не открыт"),
+        (
+            {
+                "closes_at": timezone.now() - timedelta(days=1),
+                "opens_at": timezone.now() - timedelta(days=9),
+            },
+            "больше не принимает",
+        ),
+    ],
 )
 def test_a_survey_that_is_not_open_says_so(survey, changes, text):
     Survey.objects.filter(pk=survey.pk).update(**changes)
@@ -310,8 +321,10 @@ def test_a_draft_survey_is_hidden_from_respondents_and_previewed_by_its_owner(su
     assert Client().get(reverse("surveys:welcome", args=[SLUG])).status_code == 404
     researcher = Respondent(schema, "ru")
     researcher.client.force_login(owner)
-    assert "Предварительный просмотр" in researcher.client.get(
-        reverse("surveys:welcome", args=[SLUG])).content.decode()
+    assert (
+        "Предварительный просмотр"
+        in researcher.client.get(reverse("surveys:welcome", args=[SLUG])).content.decode()
+    )
     data = answers_fill(schema)
     researcher.start()
     total = len(schema.visible_sections(response_validate(schema=schema, data=data).answers))
