@@ -333,3 +333,9 @@ def test_a_draft_survey_is_hidden_from_respondents_and_previewed_by_its_owner(su
         result = researcher.post(number, researcher.page_data(data, number), action)
     assert result.status_code == 200
     assert not Response.objects.exists()
+
+
+def test_the_home_page_links_to_open_surveys(survey):
+    page = Client(HTTP_ACCEPT_LANGUAGE="kk").get("/")
+    assert f'href="{reverse("surveys:welcome", args=[SLUG])}"' in page.content.decode()
+    assert "Қазір ашық сауалнамалар" in page.content.decode()
