@@ -22,6 +22,7 @@ SURVEY_KEYS = {
     "slug",
     "default_language",
     "status",
+    "min_cell_size",
     "opens_at",
     "closes_at",
     "title",
@@ -132,6 +133,9 @@ def _check(data: dict[str, Any]) -> None:
         c.fail("status", _("must be one of draft, open, closed"))
     c.text("title", data.get("title"))
     c.text("intro", data.get("intro"), required=False)
+    k = c.integer("min_cell_size", data.get("min_cell_size"))
+    if k is not None and k < 1:
+        c.fail("min_cell_size", _("must be at least 1"))
     for key in ("opens_at", "closes_at"):
         try:
             _as_datetime(data.get(key))
@@ -287,6 +291,7 @@ def questionnaire_load(*, data: dict[str, Any]) -> Survey:
     fields = {
         "status": data.get("status", Survey.Status.DRAFT),
         "default_language": data.get("default_language", "kk"),
+        "min_cell_size": data.get("min_cell_size", 5),
         "opens_at": _as_datetime(data.get("opens_at")),
         "closes_at": _as_datetime(data.get("closes_at")),
         **_texts(data.get("title"), "title"),
@@ -396,6 +401,8 @@ def questionnaire_export(*, survey: Survey) -> dict[str, Any]:
         out["opens_at"] = survey.opens_at
     if survey.closes_at:
         out["closes_at"] = survey.closes_at
+    if survey.min_cell_size != 5:
+        out["min_cell_size"] = survey.min_cell_size
     out["title"] = _text(survey, "title")
     if survey.intro_kk or survey.intro_ru:
         out["intro"] = _text(survey, "intro")

@@ -12,7 +12,7 @@ import csv
 import datetime as dt
 import zipfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain, groupby
 from operator import itemgetter
@@ -22,6 +22,7 @@ from typing import IO, Any, Protocol
 
 import openpyxl
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -336,15 +337,22 @@ def responses_export(
     fmt: str,
     out: TextSink | IO[bytes],
     include_drafts: bool = False,
+    responses: QuerySet[Response] | None = None,
+    on_record: Callable[[int], None] | None = None,
 ) -> int:
     """Write the survey's responses in the wide format; returns how many.
 
     `out` is a text stream for csv (opened with newline="") and a binary stream for xlsx. The
-    queries are a fixed handful whatever the number of responses.
+    queries are a fixed handful whatever the number of responses. `responses` narrows the export
+    (a filter); `on_record` is called with the running count, for progress.
     """
     schema = survey_schema_get(survey=survey)
     columns = [LANGUAGE, SUBMITTED_AT, *wide_columns(schema)]
-    records = _wide_records(survey=survey, schema=schema, include_drafts=include_drafts)
+    records = wide_records(
+        survey=survey, schema=schema, include_drafts=include_drafts, responses=responses
+    )
+    if on_record is not None:
+        records = counted(records, on_record)
     if fmt == "csv":
         return _csv_write(out, columns, records)  # type: ignore[arg-type]
     if fmt == "xlsx":
@@ -352,30 +360,45 @@ def responses_export(
     raise ValueError(f"unknown format {fmt!r}")
 
 
-def _wide_records(
-    *, survey: Survey, schema: SurveySchema, include_drafts: bool = False
+def counted(records: Iterable[list[str]], on_record: Callable[[int], None]) -> Iterator[list[str]]:
+    for number, record in enumerate(records, start=1):
+        on_record(number)
+        yield record
+
+
+def wide_records(
+    *,
+    survey: Survey,
+    schema: SurveySchema,
+    include_drafts: bool = False,
+    responses: QuerySet[Response] | None = None,
 ) -> Iterator[list[str]]:
-    """One list of cells per response, by id, from two streamed queries merged on response id."""
-    statuses = [Response.Status.COMPLETE]
-    if include_drafts:
-        statuses.append(Response.Status.DRAFT)
+    """One list of cells per response (language, submitted_at, then `wide_columns`), by id.
+
+    Two streamed queries merged on response id, so memory stays flat at any size.
+    """
+    if responses is None:
+        statuses = [Response.Status.COMPLETE]
+        if include_drafts:
+            statuses.append(Response.Status.DRAFT)
+        responses = Response.objects.filter(survey=survey, status__in=statuses)
     columns = wide_columns(schema)
     zone = timezone.get_default_timezone()
-    responses = (
-        Response.objects.filter(survey=survey, status__in=statuses)
-        .order_by("id")
+    selected = responses.order_by()
+    response_rows = (
+        responses.order_by("id")
         .values_list("id", "language", "submitted_at")
         .iterator(chunk_size=CHUNK_SIZE)
     )
     answer_rows = (
-        Answer.objects.filter(response__survey=survey, response__status__in=statuses)
+        Answer.objects.filter(response__in=selected.values("pk"))
         .order_by("response_id")
         .values_list("response_id", "question_id", "option_id", "row_id", "value_int", "value_text")
         .iterator(chunk_size=CHUNK_SIZE)
     )
     groups = groupby(answer_rows, key=itemgetter(0))
     pending = next(groups, None)
-    for response_id, language, submitted_at in responses:
+    for response_id, language, submitted_at in response_rows:
         # Answers of a response that changed status between the two queries have no row here.
         while pending is not None and pending[0] < response_id:
             pending = next(groups, None)

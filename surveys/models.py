@@ -14,7 +14,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -57,6 +57,13 @@ class Survey(models.Model):
     closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     default_language = models.CharField(
         _("default language"), max_length=2, choices=Language.choices, default=Language.KAZAKH
+    )
+    # Small-cell protection: in any breakdown a count resting on fewer respondents is withheld.
+    min_cell_size = models.PositiveSmallIntegerField(
+        _("smallest group shown"),
+        default=5,
+        validators=[MinValueValidator(1)],
+        help_text=_("Counts resting on fewer respondents are suppressed in filtered results."),
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,0 +1,76 @@
+"""A cross-tabulation of one closed question by a single-choice question, with its test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from surveys.models import Survey
+from surveys.schema import SurveySchema
+
+from . import tables as t
+from .selectors import FilterError, Filters, pair_counts_get
+
+NOTES = {
+    "dropped_empty": gettext_lazy("Empty rows or columns were left out of the test."),
+    "degenerate": gettext_lazy("The table has too few non-empty rows or columns for a test."),
+    "sparse": gettext_lazy(
+        "More than 20% of the expected counts are below 5: the test is unreliable."
+    ),
+    "multiple_response": gettext_lazy(
+        "A multiple choice question: respondents count once per option chosen, so the test is "
+        "an approximation."
+    ),
+    "suppressed": gettext_lazy(
+        "Some cells are withheld; the exact statistic is not shown, only its significance band."
+    ),
+    "small_table": gettext_lazy("Too few respondents for a test."),
+}
+
+
+def crosstab_compute(
+    *,
+    survey: Survey,
+    schema: SurveySchema,
+    filters: Filters,
+    question: str,
+    by: str,
+    language: str,
+) -> dict[str, Any] | None:
+    """The table in `language`, or None until both questions are chosen."""
+    if not question or not by:
+        return None
+    q, b = schema.questions.get(question), schema.questions.get(by)
+    if q is None or not q.is_choice:
+        raise FilterError(
+            _("“%(code)s” is not a choice question of this survey.") % {"code": question}
+        )
+    if b is None or b.type != "single" or b.code == q.code:
+        raise FilterError(
+            _("“%(code)s” cannot split the respondents: choose another single choice question.")
+            % {"code": by}
+        )
+    pairs = pair_counts_get(survey=survey, schema=schema, filters=filters, question=question, by=by)
+    table = t.crosstab_from_counts(
+        question=q.code,
+        question_type=q.type,
+        options=[(o.code, o.label.get(language)) for o in q.options],
+        by=b.code,
+        by_options=[(o.code, o.label.get(language)) for o in b.options],
+        cells=pairs.cells,
+        group_sizes=pairs.group_sizes,
+        respondents=pairs.respondents,
+        k=survey.min_cell_size,
+    )
+    test = table.get("test") or {}
+    test["notes"] = [str(NOTES[code]) for code in test.get("note_codes", []) if code in NOTES]
+    for row in table.get("rows", []):
+        row["cells"] = [
+            {"count": count, "percent": percent}
+            for count, percent in zip(row["counts"], row["percents"], strict=True)
+        ]
+    table["question_text"] = q.text.get(language)
+    table["by_text"] = b.text.get(language)
+    return table

@@ -1,0 +1,64 @@
+"""The aggregated tables as files: CSV or XLSX, labelled in one language."""
+
+from __future__ import annotations
+
+import io
+from typing import IO, Any
+
+from django.http import HttpResponse
+from django.utils import translation
+
+from surveys.models import Survey
+from surveys.schema import SurveySchema
+
+from .exports import tables_csv, tables_xlsx
+from .models import ResultSnapshot
+from .presentation import question_title, scale_labels, tables_localize
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def tables_write(
+    *,
+    snapshot: ResultSnapshot,
+    schema: SurveySchema,
+    fmt: str,
+    language: str,
+    out: IO[Any],
+    k: int,
+) -> None:
+    tables = tables_localize(snapshot.tables or {}, schema, language)
+    titles = {code: question_title(schema.questions[code], language) for code in tables}
+    scales = {code: scale_labels(schema.questions[code], language) for code in tables}
+    write = tables_csv if fmt == "csv" else tables_xlsx
+    with translation.override(language):
+        write(
+            tables, titles=titles, language=language, min_cell_size=k, out=out, scale_labels=scales
+        )
+
+
+def tables_response(
+    *, survey: Survey, schema: SurveySchema, snapshot: ResultSnapshot, fmt: str, language: str
+) -> HttpResponse:
+    if fmt not in CONTENT_TYPES:
+        from django.http import Http404
+
+        raise Http404
+    buffer: IO[Any] = io.StringIO(newline="") if fmt == "csv" else io.BytesIO()
+    tables_write(
+        snapshot=snapshot,
+        schema=schema,
+        fmt=fmt,
+        language=language,
+        out=buffer,
+        k=survey.min_cell_size,
+    )
+    body = buffer.getvalue()
+    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
+    suffix = "-filtered" if snapshot.filters else ""
+    name = f"{survey.slug}-tables{suffix}-{language}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

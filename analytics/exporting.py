@@ -1,0 +1,114 @@
+"""Raw response exports as background jobs: requested, built by a worker, then downloaded."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from surveys.io import responses_export
+from surveys.models import Survey
+from surveys.selectors import survey_schema_get
+
+from .exports import responses_sav
+from .models import ExportJob, JobStatus
+from .selectors import Filters, responses_selected
+from .services import BROKER_DOWN
+
+logger = logging.getLogger(__name__)
+PROGRESS_EVERY = 1000
+
+
+class ExportRefused(Exception):
+    """The export would single out a group smaller than the survey's smallest shown group."""
+
+
+def export_request(
+    *, survey: Survey, fmt: str, language: str, filters: Filters, user: object
+) -> ExportJob:
+    schema = survey_schema_get(survey=survey)
+    total = responses_selected(survey=survey, schema=schema, filters=filters).count()
+    if filters and total < survey.min_cell_size:
+        raise ExportRefused(
+            _("The filtered group has fewer than %(k)d respondents; its answers are not exported.")
+            % {"k": survey.min_cell_size}
+        )
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            survey=survey,
+            kind=ExportJob.Kind.RESPONSES,
+            format=fmt,
+            language=language,
+            filters=filters,
+            total=total,
+            requested_by=user if getattr(user, "pk", None) else None,
+        )
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from .tasks import build_export
+
+    try:
+        build_export.delay(job_id)
+    except Exception as exc:  # any broker failure means the job was not queued
+        logger.warning("Export %s not queued: %s", job_id, exc)
+        export_fail(job_id=job_id, error=BROKER_DOWN)
+
+
+def export_build(*, job_id: int) -> None:
+    """Write the export file; a job already complete is left as it is."""
+    with transaction.atomic():
+        job = ExportJob.objects.select_for_update().select_related("survey").get(pk=job_id)
+        if job.status == JobStatus.COMPLETE:
+            return
+        ExportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, done=0)
+    survey = job.survey
+    schema = survey_schema_get(survey=survey)
+    responses = responses_selected(survey=survey, schema=schema, filters=job.filters)
+    name = f"exports/{survey.slug}-{job.pk}.{job.format}"
+    target = Path(settings.MEDIA_ROOT) / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(target.suffix + ".part")
+
+    def progress(count: int) -> None:
+        if count % PROGRESS_EVERY == 0:
+            ExportJob.objects.filter(pk=job_id).update(done=count)
+
+    if job.format == ExportJob.Format.SAV:
+        written = responses_sav(
+            survey=survey,
+            schema=schema,
+            responses=responses,
+            language=job.language,
+            path=partial,
+            on_record=progress,
+        )
+    elif job.format == ExportJob.Format.CSV:
+        with partial.open("w", encoding="utf-8", newline="") as out:  # the writer adds a BOM
+            written = responses_export(
+                survey=survey, fmt="csv", out=out, responses=responses, on_record=progress
+            )
+    else:
+        with partial.open("wb") as out:
+            written = responses_export(
+                survey=survey, fmt="xlsx", out=out, responses=responses, on_record=progress
+            )
+    partial.replace(target)
+    ExportJob.objects.filter(pk=job_id).update(
+        status=JobStatus.COMPLETE,
+        file=name,
+        done=written,
+        total=written,
+        finished_at=timezone.now(),
+        error="",
+    )
+
+
+def export_fail(*, job_id: int, error: str) -> None:
+    ExportJob.objects.filter(pk=job_id).update(status=JobStatus.ERROR, error=error)

@@ -1,0 +1,100 @@
+import json
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import translation
+
+from analytics.downloads import tables_write
+from analytics.models import JobStatus
+from analytics.presentation import results_document
+from analytics.selectors import FilterError, filters_normalize
+from analytics.services import results_request
+from analytics.tasks import compute_results
+from surveys.models import LANGUAGES, Survey
+from surveys.selectors import survey_schema_get
+
+
+class Command(BaseCommand):
+    help = (
+        "Compute a survey's results tables through the results task and print or write them. "
+        "JSON: {survey, respondents, filters, tables: {CODE: TABLE}}, "
+        "one table per closed question."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("slug")
+        parser.add_argument(
+            "--filter",
+            action="append",
+            default=[],
+            metavar="CODE=OPT1,OPT2",
+            help="Only respondents whose answer to CODE is one of the options (repeatable).",
+        )
+        parser.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
+        parser.add_argument("-o", "--output", type=Path)
+        parser.add_argument("--language", choices=LANGUAGES, help="Labels' language.")
+
+    def handle(self, *args, slug, filter, format, output, language, **options) -> None:
+        survey = Survey.objects.filter(slug=slug).first()
+        if survey is None:
+            raise CommandError(f"No survey with the slug “{slug}”.")
+        language = language or survey.default_language
+        schema = survey_schema_get(survey=survey)
+        raw: dict[str, list[str]] = {}
+        for item in filter:
+            code, sep, values = item.partition("=")
+            if not sep:
+                raise CommandError(f"--filter {item!r}: write CODE=OPT1,OPT2")
+            raw.setdefault(code, []).extend(values.split(","))
+        with translation.override(language):
+            try:
+                filters = filters_normalize(schema=schema, raw=raw)
+            except FilterError as exc:
+                raise CommandError(str(exc)) from exc
+        snapshot = results_request(survey=survey, filters=filters)
+        if snapshot.status != JobStatus.COMPLETE:
+            # The same task a worker runs, run here: the command never waits on a worker.
+            compute_results.apply(args=[snapshot.pk], throw=True)
+            snapshot.refresh_from_db()
+        if snapshot.status != JobStatus.COMPLETE:
+            raise CommandError(f"The results could not be computed: {snapshot.error}")
+        if format == "json":
+            document = results_document(
+                slug=survey.slug,
+                respondents=snapshot.respondents,
+                filters=filters,
+                tables=snapshot.tables,
+                schema=schema,
+                language=language,
+            )
+            text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                self.stdout.write(text, ending="")
+            return
+        if format == "xlsx" and output is None:
+            raise CommandError("An .xlsx file needs -o FILE.")
+        if output is None:
+            tables_write(
+                snapshot=snapshot,
+                schema=schema,
+                fmt="csv",
+                language=language,
+                out=sys.stdout,
+                k=survey.min_cell_size,
+            )
+            return
+        mode = "w" if format == "csv" else "wb"
+        with output.open(
+            mode, **({"encoding": "utf-8", "newline": ""} if mode == "w" else {})
+        ) as out:
+            tables_write(
+                snapshot=snapshot,
+                schema=schema,
+                fmt=format,
+                language=language,
+                out=out,
+                k=survey.min_cell_size,
+            )

@@ -1,0 +1,60 @@
+"""Snapshot tables -> what a page, a download or the command shows, in one language."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from surveys.schema import QuestionSpec, SurveySchema
+
+# The paper's two tables lead every results page.
+LEADING = ("channel_effectiveness", "barriers")
+
+
+def results_order(schema: SurveySchema, tables: dict[str, Any]) -> list[str]:
+    codes = [q.code for q in schema.ordered_questions() if q.code in tables]
+    return [c for c in LEADING if c in tables] + [c for c in codes if c not in LEADING]
+
+
+def table_localize(table: dict[str, Any], question: QuestionSpec, language: str) -> dict[str, Any]:
+    """A copy of `table` with option and row labels in `language`."""
+    table = copy.deepcopy(table)
+    options = {o.code: o.label.get(language) for o in question.options}
+    rows = {r.code: r.label.get(language) for r in question.rows}
+    for entry in table.get("options") or []:
+        entry["label"] = options.get(entry["code"], entry["code"])
+    for entry in table.get("rows") or []:
+        entry["label"] = rows.get(entry["code"], entry["code"])
+    return table
+
+
+def tables_localize(
+    tables: dict[str, Any], schema: SurveySchema, language: str
+) -> dict[str, dict[str, Any]]:
+    return {
+        code: table_localize(tables[code], schema.questions[code], language)
+        for code in results_order(schema, tables)
+    }
+
+
+def question_title(question: QuestionSpec, language: str) -> str:
+    return question.text.get(language)
+
+
+def scale_labels(question: QuestionSpec, language: str) -> dict[str, str]:
+    return {str(value): text.get(language) for value, text in question.scale_labels}
+
+
+def results_document(
+    *,
+    slug: str,
+    respondents: int,
+    filters: dict[str, list[str]],
+    tables: dict[str, Any],
+    schema: SurveySchema,
+    language: str,
+) -> dict[str, Any]:
+    """The JSON contract of `manage.py results`: one table per closed question."""
+    localized = tables_localize(tables, schema, language)
+    closed = {code: table for code, table in localized.items() if table.get("type") != "number"}
+    return {"survey": slug, "respondents": respondents, "filters": filters, "tables": closed}

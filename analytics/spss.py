@@ -1,0 +1,251 @@
+"""The raw responses as an SPSS .sav file, with variable and value labels in one language."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from array import array
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyreadstat
+from django.db.models import QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from surveys.answers import OTHER_SUFFIX, wide_columns
+from surveys.io import LANGUAGE, SUBMITTED_AT, wide_records
+from surveys.models import Response, Survey
+from surveys.schema import QuestionSpec, SurveySchema
+from surveys.selectors import survey_schema_get
+
+CHUNK_SIZE = 2000
+
+SPSS_RESERVED = {"all", "and", "by", "eq", "ge", "gt", "le", "lt", "ne", "not", "or", "to", "with"}
+SPSS_NAME_BYTES = 64
+SPSS_LABEL_BYTES = 256  # variable labels; the format cuts longer ones
+SPSS_VALUE_LABEL_BYTES = 120
+SPSS_FILE_LABEL_BYTES = 64
+NUMERIC = ("code", "dummy", "number")
+
+
+@dataclass(frozen=True)
+class SavVariable:
+    """One SPSS variable and the wide column it is read from.
+
+    `kind`: "code" (a single choice's option code as 1..n), "dummy" (1 when `option` is among the
+    chosen codes), "number" (a whole number: matrix cell, rating, number), "text" or "datetime".
+    """
+
+    name: str
+    label: str
+    column: str
+    kind: str
+    option: str = ""
+    codes: Mapping[str, int] = field(default_factory=dict)
+    value_labels: Mapping[Any, str] = field(default_factory=dict)
+    measure: str = "nominal"
+    missing: tuple[int, ...] = ()
+
+
+def sav_variables(*, schema: SurveySchema, language: str) -> list[SavVariable]:
+    """The .sav variables of a survey, in questionnaire order, labelled in `language`.
+
+    Names follow the wide columns with "." as "_" (`channels.meeting` -> `channels_meeting`); a
+    multiple choice becomes one 0/1 variable per option, `<question>_<option>`; the text of an
+    "other" option is `<question>_<option>_text` (beside its 0/1 variable, whose name it would
+    otherwise take). Names are cut to 64 bytes, SPSS keywords get a "_", and clashes are numbered
+    in order (`_2`, `_3`...), so one questionnaire always gives the same names.
+    """
+    found: list[SavVariable] = []
+
+    def add(name: str, label: str, kind: str, column: str = "", **more: Any) -> None:
+        more.setdefault("measure", "scale" if kind in ("number", "datetime") else "nominal")
+        found.append(SavVariable(name, label, column or name, kind, **more))
+
+    with translation.override(language):
+        zone = timezone.get_default_timezone()
+        chosen = {0: _("not chosen"), 1: _("chosen")}
+        languages = {"kk": _("Kazakh"), "ru": _("Russian")}
+        add("language", _("Language of the response"), "text", value_labels=languages)
+        add(SUBMITTED_AT, _("Submitted at (%(zone)s)") % {"zone": zone}, "datetime")
+        for q in schema.ordered_questions():
+            text = q.text.get(language)
+            if q.type == "single":
+                codes = {o.code: i for i, o in enumerate(q.options, start=1)}
+                labels = {codes[o.code]: o.label.get(language) for o in q.options}
+                add(q.code, text, "code", codes=codes, value_labels=labels)
+            elif q.type == "multiple":
+                for o in q.options:
+                    label = f"{text} — {o.label.get(language)}"
+                    add(
+                        f"{q.code}_{o.code}",
+                        label,
+                        "dummy",
+                        q.code,
+                        option=o.code,
+                        value_labels=chosen,
+                    )
+            elif q.is_scaled:
+                scale = {"value_labels": _scale_labels(q, language), "measure": "ordinal"}
+                scale["missing"] = (0,) if q.scale_na else ()
+                cells = [
+                    (f"{q.code}.{r.code}", f"{text} — {r.label.get(language)}") for r in q.rows
+                ]
+                for column, label in cells if q.type == "matrix" else [(q.code, text)]:
+                    add(column, label, "number", **scale)
+            else:
+                add(q.code, text, "number" if q.type == "number" else "text")
+            if q.is_choice and (other := q.other_option) is not None:
+                label = f"{text} — {other.label.get(language)}"
+                add(f"{q.code}_{other.code}_text", label, "text", f"{q.code}.{OTHER_SUFFIX}")
+    used: set[str] = set()
+    return [replace(v, name=_spss_name(v.name, used)) for v in found]
+
+
+def responses_sav(
+    *,
+    survey: Survey,
+    language: str,
+    path: str | Path,
+    schema: SurveySchema | None = None,
+    responses: QuerySet[Response] | None = None,
+    include_drafts: bool = False,
+    on_record: Callable[[int], None] | None = None,
+) -> int:
+    """The survey's responses (complete, or `responses` if given) as a .sav file; how many.
+
+    Streams the wide rows of `surveys.io.wide_records` (a fixed number of queries) into
+    `sav_write`; the file label is the survey's title in `language`.
+    """
+    schema = schema or survey_schema_get(survey=survey)
+    records = wide_records(
+        survey=survey, schema=schema, include_drafts=include_drafts, responses=responses
+    )
+    return sav_write(
+        schema=schema,
+        records=records,
+        language=language,
+        path=path,
+        file_label=survey.title(language),
+        on_record=on_record,
+    )
+
+
+def sav_write(
+    *,
+    schema: SurveySchema,
+    records: Iterable[Sequence[str]],
+    language: str,
+    path: str | Path,
+    file_label: str = "",
+    on_record: Callable[[int], None] | None = None,
+) -> int:
+    """Write wide records to an SPSS .sav file at `path`, labelled in `language`; how many.
+
+    `records` hold `language`, `submitted_at`, then `wide_columns(schema)`, as text. Numbers are
+    float64 with NaN (system missing) for no answer; a multiple choice's 0/1 variables are missing
+    when the question was not answered; a scale's 0, "cannot assess", is labelled and declared
+    user-missing, so SPSS leaves it out of means. `submitted_at` is a DATETIME in the server's
+    time zone (named in its label). `on_record` gets the running count, for progress.
+
+    Memory: pyreadstat writes from one pandas DataFrame, so the whole table is held at once:
+    8 bytes per response and numeric variable (twice, briefly, while the frame is assembled)
+    plus the texts. Records are read CHUNK_SIZE at a time and appended column by column to
+    compact `array("d")` buffers, never kept as rows.
+    """
+    variables = sav_variables(schema=schema, language=language)
+    columns = [LANGUAGE, SUBMITTED_AT, *wide_columns(schema)]
+    position = {column: i for i, column in enumerate(columns)}
+    numbers = {v.name: array("d") for v in variables if v.kind in NUMERIC}
+    others: dict[str, list[Any]] = {v.name: [] for v in variables if v.kind not in NUMERIC}
+    zone = timezone.get_default_timezone()
+    count = 0
+    for chunk in _chunks(records, len(columns)):
+        cells = list(zip(*chunk, strict=True))
+        for v in variables:
+            values = cells[position[v.column]]
+            if v.kind == "code":
+                numbers[v.name].extend(float(v.codes.get(x, math.nan)) for x in values)
+            elif v.kind == "dummy":
+                numbers[v.name].extend(
+                    float(v.option in x.split()) if x else math.nan for x in values
+                )
+            elif v.kind == "number":
+                numbers[v.name].extend(float(x) if x else math.nan for x in values)
+            elif v.kind == "datetime":
+                others[v.name].extend(_local_time(x, zone) for x in values)
+            else:
+                others[v.name].extend(values)
+        for number in range(count + 1, count + len(chunk) + 1) if on_record else ():
+            on_record(number)
+        count += len(chunk)
+    data = {
+        v.name: np.frombuffer(numbers[v.name], dtype=np.float64)
+        if v.kind in NUMERIC
+        else pd.Series(others[v.name], dtype="datetime64[us]" if v.kind == "datetime" else object)
+        for v in variables
+    }
+    pyreadstat.write_sav(
+        pd.DataFrame(data),
+        str(path),
+        file_label=_clip(file_label, SPSS_FILE_LABEL_BYTES),
+        column_labels={v.name: _clip(v.label, SPSS_LABEL_BYTES) for v in variables},
+        variable_value_labels={
+            v.name: {k: _clip(t, SPSS_VALUE_LABEL_BYTES) for k, t in v.value_labels.items()}
+            for v in variables
+            if v.value_labels
+        },
+        missing_ranges={v.name: list(v.missing) for v in variables if v.missing},
+        variable_measure={v.name: v.measure for v in variables},
+        variable_format={v.name: "F8.0" for v in variables if v.kind in NUMERIC},
+    )
+    return count
+
+
+def _scale_labels(question: QuestionSpec, language: str) -> dict[int, str]:
+    labels = {value: text.get(language) for value, text in question.scale_labels}
+    if question.scale_na and not labels.get(0):
+        labels[0] = _("Cannot assess")
+    return dict(sorted(labels.items()))
+
+
+def _spss_name(wanted: str, used: set[str]) -> str:
+    """A valid SPSS name, unique among `used` (SPSS ignores case), which it joins."""
+    name = re.sub(r"[^A-Za-z0-9_]", "_", wanted)
+    if not (name[:1].isascii() and name[:1].isalpha()):
+        name = f"v_{name}"
+    if name.lower() in SPSS_RESERVED:
+        name += "_"
+    name = base = name[:SPSS_NAME_BYTES]
+    number = 1
+    while name.lower() in used:
+        number += 1
+        name = f"{base[: SPSS_NAME_BYTES - len(str(number)) - 1]}_{number}"
+    used.add(name.lower())
+    return name
+
+
+def _clip(text: str, limit: int) -> str:
+    """At most `limit` UTF-8 bytes, cut between characters, with "…"."""
+    if len(text.encode()) <= limit:
+        return text
+    return text.encode()[: limit - 3].decode(errors="ignore") + "…"
+
+
+def _local_time(text: str, zone: Any) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(text).astimezone(zone).replace(tzinfo=None) if text else None
+
+
+def _chunks(records: Iterable[Sequence[str]], width: int) -> Iterator[list[Sequence[str]]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, CHUNK_SIZE)):
+        if any(len(record) != width for record in chunk):
+            raise ValueError(f"every record must have {width} cells, as the wide header")
+        yield chunk

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "analytics"
+
+urlpatterns = [
+    path("<slug:slug>/", views.results, name="results"),
+    path("<slug:slug>/crosstab/", views.crosstab, name="crosstab"),
+    path("<slug:slug>/tables.<str:fmt>", views.tables_download, name="tables"),
+    path("<slug:slug>/exports/", views.export_start, name="export_start"),
+    path("<slug:slug>/exports/<int:job_id>/", views.export_status, name="export"),
+    path(
+        "<slug:slug>/exports/<int:job_id>/download/", views.export_download, name="export_download"
+    ),
+]

@@ -1,0 +1,173 @@
+"""Results pages for admins and the survey's researchers. Thin: selectors and services decide."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.views.decorators.http import require_POST
+
+from accounts.permissions import survey_results_allowed
+from surveys.models import Survey
+from surveys.schema import SurveySchema
+from surveys.selectors import survey_schema_get
+
+from . import downloads
+from .crosstab import crosstab_compute
+from .exporting import ExportRefused, export_request
+from .models import ExportJob, JobStatus
+from .presentation import tables_localize
+from .selectors import FilterError, Filters, filters_normalize
+from .services import BROKER_DOWN, results_request
+from .widgets import charts_for, filter_choices
+
+
+def _survey(request: HttpRequest, slug: str) -> Survey:
+    survey = get_object_or_404(Survey, slug=slug)
+    if not survey_results_allowed(user=request.user, survey=survey):
+        raise PermissionDenied
+    return survey
+
+
+def _language() -> str:
+    language = translation.get_language() or "kk"
+    return language if language in ("kk", "ru") else "kk"
+
+
+def _filters(request: HttpRequest, schema: SurveySchema) -> Filters:
+    """`f=region:aktobe&f=region:atyrau&f=gender:female` -> {"gender": [...], "region": [...]}."""
+    raw: dict[str, list[str]] = {}
+    params = request.POST if request.method == "POST" else request.GET
+    for item in params.getlist("f"):
+        code, _sep, option = item.partition(":")
+        raw.setdefault(code, []).append(option)
+    return filters_normalize(schema=schema, raw=raw)
+
+
+def _bad_filter(request: HttpRequest, survey: Survey, error: FilterError) -> HttpResponse:
+    context = {"survey": survey, "lang": _language(), "message": str(error)}
+    return render(request, "analytics/bad_filter.html", context, status=400)
+
+
+@login_required
+def results(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = _survey(request, slug)
+    schema = survey_schema_get(survey=survey)
+    try:
+        filters = _filters(request, schema)
+    except FilterError as error:
+        return _bad_filter(request, survey, error)
+    snapshot = results_request(survey=survey, filters=filters)
+    language = _language()
+    context = {
+        "survey": survey,
+        "lang": language,
+        "snapshot": snapshot,
+        "filters": filters,
+        "query": request.GET.urlencode(),
+        "choices": filter_choices(schema, language, filters),
+        "broker_down": snapshot.error == BROKER_DOWN,
+        "updating": snapshot.status != JobStatus.COMPLETE,
+        "k": survey.min_cell_size,
+    }
+    if snapshot.tables is None:
+        return render(request, "analytics/results_pending.html", context)
+    tables = tables_localize(snapshot.tables, schema, language)
+    context["blocks"] = charts_for(tables, schema, language, survey.min_cell_size)
+    return render(request, "analytics/results.html", context)
+
+
+@login_required
+def crosstab(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = _survey(request, slug)
+    schema = survey_schema_get(survey=survey)
+    language = _language()
+    try:
+        filters = _filters(request, schema)
+        table = crosstab_compute(
+            survey=survey,
+            schema=schema,
+            filters=filters,
+            question=request.GET.get("q", ""),
+            by=request.GET.get("by", ""),
+            language=language,
+        )
+    except FilterError as error:
+        return _bad_filter(request, survey, error)
+    context = {
+        "survey": survey,
+        "lang": language,
+        "table": table,
+        "filters": filters,
+        "choices": filter_choices(schema, language, filters),
+        "k": survey.min_cell_size,
+        "questions": [
+            (q.code, q.text.get(language), q.type)
+            for q in schema.ordered_questions()
+            if q.is_choice
+        ],
+        "q": request.GET.get("q", ""),
+        "by": request.GET.get("by", ""),
+    }
+    return render(request, "analytics/crosstab.html", context)
+
+
+@login_required
+def tables_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    survey = _survey(request, slug)
+    schema = survey_schema_get(survey=survey)
+    try:
+        filters = _filters(request, schema)
+    except FilterError as error:
+        return _bad_filter(request, survey, error)
+    snapshot = results_request(survey=survey, filters=filters)
+    if snapshot.status != JobStatus.COMPLETE:
+        return redirect(reverse("analytics:results", args=[slug]) + "?" + request.GET.urlencode())
+    return downloads.tables_response(
+        survey=survey, schema=schema, snapshot=snapshot, fmt=fmt, language=_language()
+    )
+
+
+@login_required
+@require_POST
+def export_start(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = _survey(request, slug)
+    schema = survey_schema_get(survey=survey)
+    fmt = request.POST.get("format", "")
+    if fmt not in ExportJob.Format.values:
+        raise Http404
+    try:
+        filters = _filters(request, schema)
+        job = export_request(
+            survey=survey, fmt=fmt, language=_language(), filters=filters, user=request.user
+        )
+    except FilterError as error:
+        return _bad_filter(request, survey, error)
+    except ExportRefused as refused:
+        context = {"survey": survey, "lang": _language(), "message": str(refused)}
+        return render(request, "analytics/bad_filter.html", context, status=400)
+    return redirect("analytics:export", slug=slug, job_id=job.pk)
+
+
+@login_required
+def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
+    survey = _survey(request, slug)
+    job = get_object_or_404(ExportJob, pk=job_id, survey=survey)
+    context = {
+        "survey": survey,
+        "lang": _language(),
+        "job": job,
+        "broker_down": job.error == BROKER_DOWN,
+    }
+    return render(request, "analytics/export.html", context)
+
+
+@login_required
+def export_download(request: HttpRequest, slug: str, job_id: int) -> FileResponse:
+    survey = _survey(request, slug)
+    job = get_object_or_404(ExportJob, pk=job_id, survey=survey, status=JobStatus.COMPLETE)
+    name = f"{survey.slug}-responses.{job.format}"
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)

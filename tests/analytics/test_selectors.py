@@ -1,0 +1,85 @@
+import pytest
+
+from analytics.selectors import (
+    answer_counts_get,
+    pair_counts_get,
+    responses_selected,
+    responses_watermark,
+)
+from surveys.services import response_create
+
+pytestmark = pytest.mark.django_db
+
+BASE = {
+    "level": "central",
+    "body": "finance",
+    "years": "7",
+    "channels.meeting": "5",
+    "channels.phone": "0",
+    "barriers": "perception language",
+    "general": "4",
+}
+
+
+@pytest.fixture
+def answered(mini_survey):
+    response_create(survey=mini_survey, data=BASE, language="kk", source="web")
+    response_create(
+        survey=mini_survey,
+        data={**BASE, "level": "local", "body": None, "barriers": "language", "years": "20"},
+        language="ru",
+        source="web",
+    )
+    response_create(
+        survey=mini_survey, data={"general": "2"}, language="kk", source="web", complete=False
+    )
+    return mini_survey
+
+
+def test_counts_come_from_complete_responses_only(answered, mini_schema):
+    counts = answer_counts_get(survey=answered, schema=mini_schema, filters={})
+    assert counts.respondents == 2
+    frame = counts.counts
+    barriers = frame[frame.question == "barriers"].set_index("option")["count"].to_dict()
+    assert barriers == {"perception": 1, "language": 2}
+    cells = frame[frame.question == "channels"]
+    assert set(zip(cells.row, cells.value, cells["count"], strict=True)) == {
+        ("meeting", 5.0, 2),
+        ("phone", 0.0, 2),
+    }
+    assert counts.answered["barriers"] == 2 and counts.answered["body"] == 1
+    assert sorted(counts.numbers["years"]) == [7, 20]
+
+
+def test_counts_take_few_queries_whatever_the_size(
+    answered, mini_schema, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(4):
+        answer_counts_get(survey=answered, schema=mini_schema, filters={"level": ["central"]})
+
+
+def test_a_filter_keeps_respondents_with_any_of_its_options(answered, mini_schema):
+    def count(filters):
+        return responses_selected(survey=answered, schema=mini_schema, filters=filters).count()
+
+    assert count({"level": ["central"]}) == 1
+    assert count({"level": ["central", "local"]}) == 2
+    assert count({"level": ["local"], "barriers": ["perception"]}) == 0
+
+
+def test_pair_counts_cross_an_option_list_with_a_group(answered, mini_schema):
+    pairs = pair_counts_get(
+        survey=answered, schema=mini_schema, filters={}, question="barriers", by="level"
+    )
+    assert pairs.cells == {
+        ("perception", "central"): 1,
+        ("language", "central"): 1,
+        ("language", "local"): 1,
+    }
+    assert pairs.group_sizes == {"central": 1, "local": 1}
+    assert pairs.respondents == 2
+
+
+def test_watermark_moves_with_each_completed_response(answered):
+    count, last = responses_watermark(survey=answered)
+    assert count == 2 and last is not None

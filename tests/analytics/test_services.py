@@ -1,0 +1,134 @@
+"""Snapshots: computed once, reused while current, recomputed after new responses, and a broker
+that is down leaves a clear state instead of an error page."""
+
+from unittest import mock
+
+import pytest
+
+from analytics.models import JobStatus, ResultSnapshot
+from analytics.selectors import FilterError, filters_normalize
+from analytics.services import BROKER_DOWN, results_request, snapshot_compute
+from surveys.services import response_create
+
+pytestmark = pytest.mark.django_db
+
+ANSWERS = {
+    "level": "central",
+    "body": "finance",
+    "years": "7",
+    "channels.meeting": "5",
+    "channels.phone": "4",
+    "barriers": "perception language",
+    "general": "4",
+}
+
+
+def answer(survey, **changes):
+    return response_create(survey=survey, data={**ANSWERS, **changes}, language="kk", source="web")
+
+
+def test_first_request_computes_the_tables_on_commit(
+    mini_survey, django_capture_on_commit_callbacks
+):
+    answer(mini_survey)
+    answer(mini_survey, barriers="perception")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        snapshot = results_request(survey=mini_survey, filters={})
+    assert len(callbacks) == 1
+    snapshot.refresh_from_db()
+    assert snapshot.status == JobStatus.COMPLETE and snapshot.respondents == 2
+    barriers = snapshot.tables["barriers"]
+    assert barriers["answers"] == 3
+    assert {o["code"]: o["count"] for o in barriers["options"]}["perception"] == 2
+    assert snapshot.tables["years"]["type"] == "number"
+
+
+def test_a_current_snapshot_is_returned_at_once_without_a_task(
+    mini_survey, django_capture_on_commit_callbacks
+):
+    answer(mini_survey)
+    with django_capture_on_commit_callbacks(execute=True):
+        results_request(survey=mini_survey, filters={})
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        snapshot = results_request(survey=mini_survey, filters={})
+    assert callbacks == []
+    assert snapshot.status == JobStatus.COMPLETE
+
+
+def test_a_new_response_makes_the_next_request_recompute(
+    mini_survey, django_capture_on_commit_callbacks
+):
+    answer(mini_survey)
+    with django_capture_on_commit_callbacks(execute=True):
+        results_request(survey=mini_survey, filters={})
+    answer(mini_survey)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        results_request(survey=mini_survey, filters={})
+    assert len(callbacks) == 1
+    assert ResultSnapshot.objects.get().respondents == 2
+
+
+def test_computing_twice_changes_nothing(mini_survey, django_capture_on_commit_callbacks):
+    answer(mini_survey)
+    with django_capture_on_commit_callbacks(execute=True):
+        snapshot = results_request(survey=mini_survey, filters={})
+    snapshot.refresh_from_db()
+    computed_at = snapshot.computed_at
+    snapshot_compute(snapshot_id=snapshot.pk)
+    snapshot.refresh_from_db()
+    assert snapshot.computed_at == computed_at
+    assert ResultSnapshot.objects.count() == 1
+
+
+def test_an_unreachable_broker_marks_the_snapshot_and_raises_nothing(
+    mini_survey, django_capture_on_commit_callbacks
+):
+    answer(mini_survey)
+    with mock.patch("analytics.tasks.compute_results.delay", side_effect=OSError("refused")):
+        with django_capture_on_commit_callbacks(execute=True):
+            results_request(survey=mini_survey, filters={})
+    snapshot = ResultSnapshot.objects.get()
+    assert snapshot.status == JobStatus.ERROR and snapshot.error == BROKER_DOWN
+    # When the broker is back, the next request queues the task again and computes.
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        results_request(survey=mini_survey, filters={})
+    assert len(callbacks) == 1
+    snapshot.refresh_from_db()
+    assert snapshot.status == JobStatus.COMPLETE
+
+
+def test_a_filtered_snapshot_counts_only_the_group_and_suppresses_small_cells(
+    mini_survey, django_capture_on_commit_callbacks
+):
+    for _ in range(6):
+        answer(mini_survey)
+    answer(mini_survey, level="local", body=None, barriers="gender")
+    with django_capture_on_commit_callbacks(execute=True):
+        central = results_request(survey=mini_survey, filters={"level": ["central"]})
+        everyone = results_request(survey=mini_survey, filters={})
+    central.refresh_from_db()
+    everyone.refresh_from_db()
+    assert central.respondents == 6 and everyone.respondents == 7
+    # Unfiltered totals stay exact, small cells and all.
+    gender = {o["code"]: o for o in everyone.tables["barriers"]["options"]}["gender"]
+    assert gender["count"] == 1
+    # A filtered group of 1 is withheld whole.
+    with django_capture_on_commit_callbacks(execute=True):
+        local = results_request(survey=mini_survey, filters={"level": ["local"]})
+    local.refresh_from_db()
+    assert local.respondents == 1
+    assert local.tables["barriers"]["suppressed"] is True
+    assert local.tables["barriers"]["options"][0]["count"] is None
+
+
+def test_filters_name_real_choice_questions_and_options(mini_schema):
+    assert filters_normalize(schema=mini_schema, raw={"level": ["local", "central"]}) == {
+        "level": ["central", "local"]
+    }
+    assert filters_normalize(schema=mini_schema, raw={"level": ["central,local"]}) == {
+        "level": ["central", "local"]
+    }
+    with pytest.raises(FilterError):
+        filters_normalize(schema=mini_schema, raw={"years": ["5"]})
+    with pytest.raises(FilterError):
+        filters_normalize(schema=mini_schema, raw={"level": ["regional"]})
