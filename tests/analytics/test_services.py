@@ -84,9 +84,9 @@ def test_an_unreachable_broker_marks_the_snapshot_and_raises_nothing(
     mini_survey, django_capture_on_commit_callbacks
 ):
     answer(mini_survey)
-    with mock.patch("analytics.tasks.compute_results.delay", side_effect=OSError("refused")):
-        with django_capture_on_commit_callbacks(execute=True):
-            results_request(survey=mini_survey, filters={})
+    down = mock.patch("analytics.tasks.compute_results.delay", side_effect=OSError("refused"))
+    with down, django_capture_on_commit_callbacks(execute=True):
+        results_request(survey=mini_survey, filters={})
     snapshot = ResultSnapshot.objects.get()
     assert snapshot.status == JobStatus.ERROR and snapshot.error == BROKER_DOWN
     # When the broker is back, the next request queues the task again and computes.
