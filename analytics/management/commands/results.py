@@ -1,5 +1,5 @@
+import io
 import json
-import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -77,14 +77,16 @@ class Command(BaseCommand):
         if format == "xlsx" and output is None:
             raise CommandError("An .xlsx file needs -o FILE.")
         if output is None:
+            buffer = io.StringIO(newline="")
             tables_write(
                 snapshot=snapshot,
                 schema=schema,
                 fmt="csv",
                 language=language,
-                out=sys.stdout,
+                out=buffer,
                 k=survey.min_cell_size,
             )
+            self.stdout.write(buffer.getvalue(), ending="")
             return
         mode = "w" if format == "csv" else "wb"
         with output.open(
