@@ -5,6 +5,7 @@ from . import views
 app_name = "analytics"
 
 urlpatterns = [
+    path("", views.results_index, name="index"),
     path("<slug:slug>/", views.results, name="results"),
     path("<slug:slug>/crosstab/", views.crosstab, name="crosstab"),
     path("<slug:slug>/tables.<str:fmt>", views.tables_download, name="tables"),

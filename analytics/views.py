@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import survey_results_allowed
+from accounts.permissions import survey_results_allowed, surveys_with_results_for
 from surveys.models import Survey
 from surveys.schema import SurveySchema
 from surveys.selectors import survey_schema_get
@@ -50,6 +50,12 @@ def _filters(request: HttpRequest, schema: SurveySchema) -> Filters:
 def _bad_filter(request: HttpRequest, survey: Survey, error: FilterError) -> HttpResponse:
     context = {"survey": survey, "lang": _language(), "message": str(error)}
     return render(request, "analytics/bad_filter.html", context, status=400)
+
+
+@login_required
+def results_index(request: HttpRequest) -> HttpResponse:
+    surveys = surveys_with_results_for(user=request.user).order_by("slug")
+    return render(request, "analytics/index.html", {"surveys": surveys, "lang": _language()})
 
 
 @login_required

@@ -88,7 +88,12 @@ def test_every_closed_question_has_a_table_in_the_contract_shape(seeded):
     assert single["options"][0]["label"] == "Әйел"
     multiple = tables["barriers"]
     assert set(multiple["options"][0]) >= {
-        "code", "label", "count", "percent_of_answers", "percent_of_respondents"}
+        "code",
+        "label",
+        "count",
+        "percent_of_answers",
+        "percent_of_respondents",
+    }
     matrix = tables["channel_effectiveness"]
     assert set(matrix["rows"][0]) >= {"code", "label", "counts", "n", "mean", "sd", "top2_percent"}
 
@@ -96,8 +101,9 @@ def test_every_closed_question_has_a_table_in_the_contract_shape(seeded):
 @pytest.mark.django_db
 def test_tables_are_written_as_xlsx_with_one_sheet_per_table(seeded, tmp_path):
     target = tmp_path / "west.xlsx"
-    call_command("results", SLUG, "--filter", WEST, "--format", "xlsx", "-o", str(target),
-                 "--language", "kk")
+    call_command(
+        "results", SLUG, "--filter", WEST, "--format", "xlsx", "-o", str(target), "--language", "kk"
+    )
     book = openpyxl.load_workbook(target)
     assert {"channel_effectiveness", "barriers"} <= set(book.sheetnames)
     values = [cell for row in book["barriers"].iter_rows(values_only=True) for cell in row]

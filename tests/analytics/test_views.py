@@ -172,3 +172,10 @@ def test_crosstab_page_shows_counts_and_the_test(survey, analyst):
 
 def test_crosstab_refuses_a_question_that_cannot_split(survey, analyst):
     assert analyst.get(url("crosstab") + "?q=barriers&by=barriers").status_code == 400
+
+
+def test_the_results_index_lists_only_the_surveys_a_user_may_see(survey):
+    analyst, _user = client_for("analyst", RESULTS_ADMIN, is_staff=True)
+    assert url("results") in analyst.get(reverse("analytics:index")).content.decode()
+    stranger, _user = client_for("stranger", RESEARCHER, is_staff=True)
+    assert url("results") not in stranger.get(reverse("analytics:index")).content.decode()
