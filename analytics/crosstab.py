@@ -17,7 +17,7 @@ NOTES = {
     "dropped_empty": gettext_lazy("Empty rows or columns were left out of the test."),
     "degenerate": gettext_lazy("The table has too few non-empty rows or columns for a test."),
     "sparse": gettext_lazy(
-        "More than 20% of the expected counts are below 5: the test is unreliable."
+        "More than a fifth of the expected counts are below 5: the test is unreliable."
     ),
     "multiple_response": gettext_lazy(
         "A multiple choice question: respondents count once per option chosen, so the test is "
