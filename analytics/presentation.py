@@ -58,3 +58,27 @@ def results_document(
     localized = tables_localize(tables, schema, language)
     closed = {code: table for code, table in localized.items() if table.get("type") != "number"}
     return {"survey": slug, "respondents": respondents, "filters": filters, "tables": closed}
+
+
+# The profile questions that describe who answered, when the survey has them.
+COMPOSITION = ("region", "body_level", "gender", "age")
+
+
+def composition_from_tables(
+    tables: dict[str, Any], schema: SurveySchema, language: str, respondents: int | None
+) -> dict[str, Any] | None:
+    """The sample's make-up, from the localized single-choice tables already computed."""
+    variables = [
+        {
+            "code": code,
+            "label": question_title(schema.questions[code], language),
+            "options": tables[code]["options"],
+        }
+        for code in COMPOSITION
+        if code in tables
+        and tables[code].get("type") == "single"
+        and not tables[code].get("suppressed")
+    ]
+    if not variables:
+        return None
+    return {"type": "composition", "respondents": respondents, "variables": variables}

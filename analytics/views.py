@@ -19,7 +19,7 @@ from . import downloads
 from .crosstab import crosstab_compute
 from .exporting import ExportRefused, export_request
 from .models import ExportJob, JobStatus
-from .presentation import tables_localize
+from .presentation import composition_from_tables, tables_localize
 from .selectors import FilterError, Filters, filters_normalize
 from .services import BROKER_DOWN, results_request
 from .widgets import charts_for, filter_choices
@@ -83,6 +83,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, "analytics/results_pending.html", context)
     tables = tables_localize(snapshot.tables, schema, language)
     context["blocks"] = charts_for(tables, schema, language, survey.min_cell_size)
+    context["composition"] = composition_from_tables(tables, schema, language, snapshot.respondents)
     return render(request, "analytics/results.html", context)
 
 

@@ -97,7 +97,17 @@ class SurveyAdmin(admin.ModelAdmin):
     search_fields = ("slug", "title_kk", "title_ru")
     readonly_fields = ("created_at", "updated_at", "add_question")
     fieldsets = (
-        (None, {"fields": ("slug", ("status", "default_language"), "owner", "add_question")}),
+        (
+            None,
+            {
+                "fields": (
+                    "slug",
+                    ("status", "default_language"),
+                    ("owner", "min_cell_size"),
+                    "add_question",
+                )
+            },
+        ),
         (_("Texts"), {"fields": (("title_kk", "title_ru"), ("intro_kk", "intro_ru"))}),
         (_("Dates"), {"fields": (("opens_at", "closes_at"), ("created_at", "updated_at"))}),
     )

@@ -57,6 +57,8 @@ def test_an_admin_filters_by_region_and_downloads_the_same_numbers(
     page.get_by_role("link", name="Коммуникативные компетенции").click()
     assert "25" in page.locator("#respondents").inner_text()
     assert page.locator("#t-channel_effectiveness svg").count() == 1
+    composition = page.locator("#composition").inner_text()
+    assert "Актюбинская область" in composition and "12" in composition
     page.screenshot(path=str(artifacts / "1-all.png"), full_page=False)
 
     page.locator("details", has=page.locator("input[value='region:aktobe']")).locator(
