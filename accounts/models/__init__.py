@@ -1,0 +1,1 @@
+"""The accounts app's models, one module per concern (sharing and audit; invitations)."""
