@@ -1,28 +1,90 @@
-"""Who may see what: the checks views call. Object-level sharing comes with the accounts issue."""
+"""Who may see and change which survey: the object-level rules that views and the admin call.
+
+Two layers decide every protected page:
+
+- The role groups (`accounts.roles`) hold model permissions: they say which *kinds* of admin page
+  a user may open at all (researchers edit questionnaires; results admins edit nothing).
+- The rules below say *which surveys*:
+
+  results   superuser; the survey's owner; any `SurveyShare` of the user on the survey
+            (researcher or results admin). Being in the results-admin group alone shows nothing.
+  editing   superuser; the survey's owner; a researcher share. Never a results-admin share.
+  sharing   superuser; the survey's owner.
+
+Refusals follow one rule, so that a survey's existence never leaks:
+
+- anonymous visitors are sent to sign in (results pages: `login_required`; admin: its login);
+  the respondent's draft preview is the exception, answering 404 as to any respondent;
+- **404** whenever the answer depends on a survey the user may not see: results pages, exports,
+  admin object pages (survey, question, response...) and draft previews. A survey that is not
+  yours reads exactly like one that does not exist;
+- **403** only where the answer does not depend on any survey: an admin page of a kind the
+  user's role does not include (a changelist, an add page, an import or export), which is the
+  Django admin's own model-permission check.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.contrib.auth.models import AbstractUser, AnonymousUser
+from django.db.models import Q, QuerySet
 
 from surveys.models import Survey
 
-from .roles import RESULTS_ADMIN
+from .models import SurveyShare
+
+AnyUser = AbstractUser | AnonymousUser
 
 
-def survey_results_allowed(*, user: User | AnonymousUser, survey: Survey) -> bool:
-    """Superusers, the survey's owner, and members of the results-admin group."""
-    if not (user.is_authenticated and user.is_active):
+def _signed_in(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def survey_results_allowed(*, user: AnyUser, survey: Survey) -> bool:
+    """Superusers, the survey's owner, and users the survey is shared with (either role)."""
+    if not _signed_in(user):
         return False
     if user.is_superuser or survey.owner_id == user.pk:
         return True
-    return user.groups.filter(name=RESULTS_ADMIN).exists()
+    return SurveyShare.objects.filter(survey=survey, user_id=user.pk).exists()
 
 
-def surveys_with_results_for(*, user: User | AnonymousUser) -> QuerySet[Survey]:
-    """The surveys whose results `user` may see, by the same rule as `survey_results_allowed`."""
-    if not (user.is_authenticated and user.is_active):
+def survey_edit_allowed(*, user: AnyUser, survey: Survey) -> bool:
+    """Superusers, the survey's owner, and users with a researcher share on it."""
+    if not _signed_in(user):
+        return False
+    if user.is_superuser or survey.owner_id == user.pk:
+        return True
+    return SurveyShare.objects.filter(
+        survey=survey, user_id=user.pk, role=SurveyShare.Role.RESEARCHER
+    ).exists()
+
+
+def survey_sharing_allowed(*, user: AnyUser, survey: Survey | None) -> bool:
+    """Superusers, and the survey's owner: they decide who else works on it."""
+    if not _signed_in(user):
+        return False
+    return bool(user.is_superuser or (survey is not None and survey.owner_id == user.pk))
+
+
+def _owned_or_shared(user: AnyUser, shares: QuerySet[SurveyShare]) -> QuerySet[Survey]:
+    # A subquery rather than a join: a survey never repeats, and no DISTINCT is needed.
+    shared = shares.filter(user_id=user.pk).values("survey_id")
+    return Survey.objects.filter(Q(owner_id=user.pk) | Q(pk__in=shared))
+
+
+def surveys_with_results_for(*, user: AnyUser) -> QuerySet[Survey]:
+    """The surveys whose results `user` may see, by the rule of `survey_results_allowed`."""
+    if not _signed_in(user):
         return Survey.objects.none()
-    if user.is_superuser or user.groups.filter(name=RESULTS_ADMIN).exists():
+    if user.is_superuser:
         return Survey.objects.all()
-    return Survey.objects.filter(owner=user)
+    return _owned_or_shared(user, SurveyShare.objects.all())
+
+
+def surveys_editable_by(*, user: AnyUser) -> QuerySet[Survey]:
+    """The surveys `user` may edit, by the rule of `survey_edit_allowed`."""
+    if not _signed_in(user):
+        return Survey.objects.none()
+    if user.is_superuser:
+        return Survey.objects.all()
+    return _owned_or_shared(user, SurveyShare.objects.filter(role=SurveyShare.Role.RESEARCHER))

@@ -20,12 +20,15 @@ RESULTS_ADMIN = "results_admin"
 QUESTIONNAIRE_MODELS = ("survey", "section", "question", "option", "row", "scalelabel")
 ACTIONS = ("view", "add", "change", "delete")
 
-# Codenames of the `surveys` app, by role.
+# Codenames by role: of the `surveys` app, or `app.codename` for another app.
 ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     RESEARCHER: (
         *(f"{action}_{model}" for model in QUESTIONNAIRE_MODELS for action in ACTIONS),
         "view_response",
         "view_answer",
+        "accounts.view_invitation",
+        "accounts.add_invitation",
+        "accounts.change_invitation",
     ),
     RESULTS_ADMIN: ("view_survey", "view_response"),
 }
@@ -38,18 +41,24 @@ class MissingPermissions(Exception):
 
 
 def _permissions(codenames: tuple[str, ...]) -> list[Permission]:
-    found = list(
-        Permission.objects.filter(content_type__app_label=APP_LABEL, codename__in=codenames)
-    )
-    if len(found) < len(set(codenames)):
+    wanted = {tuple(c.split(".", 1)) if "." in c else (APP_LABEL, c) for c in codenames}
+
+    def lookup() -> list[Permission]:
+        found = Permission.objects.filter(
+            content_type__app_label__in={app for app, _c in wanted},
+            codename__in={c for _app, c in wanted},
+        ).select_related("content_type")
+        return [p for p in found if (p.content_type.app_label, p.codename) in wanted]
+
+    found = lookup()
+    if len(found) < len(wanted):
         # Permissions normally appear after `migrate`; create any missing ones on the spot.
-        create_permissions(apps.get_app_config(APP_LABEL), verbosity=0)
-        found = list(
-            Permission.objects.filter(content_type__app_label=APP_LABEL, codename__in=codenames)
-        )
-    missing = set(codenames) - {p.codename for p in found}
+        for app in {app for app, _c in wanted}:
+            create_permissions(apps.get_app_config(app), verbosity=0)
+        found = lookup()
+    missing = wanted - {(p.content_type.app_label, p.codename) for p in found}
     if missing:
-        raise MissingPermissions(", ".join(sorted(missing)))
+        raise MissingPermissions(", ".join(sorted(f"{a}.{c}" for a, c in missing)))
     return found
 
 

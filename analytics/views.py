@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.views.decorators.http import require_POST
 
-from accounts.permissions import survey_results_allowed, surveys_with_results_for
+from accounts.audit import audit_record
+from accounts.models import AuditEvent
+from accounts.permissions import surveys_with_results_for
 from surveys.models import Survey
 from surveys.schema import SurveySchema
 from surveys.selectors import survey_schema_get
@@ -26,10 +27,8 @@ from .widgets import charts_for, filter_choices
 
 
 def _survey(request: HttpRequest, slug: str) -> Survey:
-    survey = get_object_or_404(Survey, slug=slug)
-    if not survey_results_allowed(user=request.user, survey=survey):
-        raise PermissionDenied
-    return survey
+    """The survey if the user may see its results; else 404, as if it did not exist."""
+    return get_object_or_404(surveys_with_results_for(user=request.user), slug=slug)
 
 
 def _language() -> str:
@@ -133,9 +132,15 @@ def tables_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     snapshot = results_request(survey=survey, filters=filters)
     if snapshot.status != JobStatus.COMPLETE:
         return redirect(reverse("analytics:results", args=[slug]) + "?" + request.GET.urlencode())
-    return downloads.tables_response(
-        survey=survey, schema=schema, snapshot=snapshot, fmt=fmt, language=_language()
+    language = _language()
+    response = downloads.tables_response(
+        survey=survey, schema=schema, snapshot=snapshot, fmt=fmt, language=language
     )
+    detail = {"format": fmt, "filters": filters, "language": language}
+    audit_record(
+        user=request.user, action=AuditEvent.Action.TABLES_DOWNLOAD, survey=survey, detail=detail
+    )
+    return response
 
 
 @login_required
@@ -146,16 +151,21 @@ def export_start(request: HttpRequest, slug: str) -> HttpResponse:
     fmt = request.POST.get("format", "")
     if fmt not in ExportJob.Format.values:
         raise Http404
+    language = _language()
     try:
         filters = _filters(request, schema)
         job = export_request(
-            survey=survey, fmt=fmt, language=_language(), filters=filters, user=request.user
+            survey=survey, fmt=fmt, language=language, filters=filters, user=request.user
         )
     except FilterError as error:
         return _bad_filter(request, survey, error)
     except ExportRefused as refused:
         context = {"survey": survey, "lang": _language(), "message": str(refused)}
         return render(request, "analytics/bad_filter.html", context, status=400)
+    detail = {"format": fmt, "filters": filters, "language": language, "export": job.pk}
+    audit_record(
+        user=request.user, action=AuditEvent.Action.EXPORT_REQUEST, survey=survey, detail=detail
+    )
     return redirect("analytics:export", slug=slug, job_id=job.pk)
 
 
@@ -177,4 +187,14 @@ def export_download(request: HttpRequest, slug: str, job_id: int) -> FileRespons
     survey = _survey(request, slug)
     job = get_object_or_404(ExportJob, pk=job_id, survey=survey, status=JobStatus.COMPLETE)
     name = f"{survey.slug}-responses.{job.format}"
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
+    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
+    detail = {
+        "format": job.format,
+        "filters": job.filters,
+        "language": job.language,
+        "export": job.pk,
+    }
+    audit_record(
+        user=request.user, action=AuditEvent.Action.EXPORT_DOWNLOAD, survey=survey, detail=detail
+    )
+    return response

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     path("s/", include("surveys.urls")),
     path("results/", include("analytics.urls")),
+    path("invitations/", include("accounts.urls_invitations")),
 ]

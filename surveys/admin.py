@@ -2,6 +2,8 @@
 
 Responses and answers are read-only: they are written by `surveys.services` after
 `surveys.validation.response_validate`, and the admin must not become a second way in.
+Every page, choice list and import row is limited to the surveys the user may edit
+(`accounts.admin.SurveyScopedAdmin`); another survey's page answers 404.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
+
+from accounts.admin import SurveyScopedAdmin, SurveyScopedImport, SurveyShareInline
+from accounts.uploads import CheckedImportForm
 
 from .admin_forms import OptionFormSet, QuestionAdminForm, ScaleLabelFormSet, SectionAdminForm
 from .models import Answer, Option, Question, Response, Row, ScaleLabel, Section, Survey
@@ -91,7 +96,8 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(admin.ModelAdmin):
+class SurveyAdmin(SurveyScopedAdmin, admin.ModelAdmin):
+    survey_path = "pk"
     list_display = ("slug", "titles", "status", "period", "question_count", "response_count")
     list_filter = ("status", "default_language")
     search_fields = ("slug", "title_kk", "title_ru")
@@ -103,6 +109,7 @@ class SurveyAdmin(admin.ModelAdmin):
                 "fields": (
                     "slug",
                     ("status", "default_language"),
+                    ("access", "anonymous"),
                     ("owner", "min_cell_size"),
                     "add_question",
                 )
@@ -112,7 +119,17 @@ class SurveyAdmin(admin.ModelAdmin):
         (_("Dates"), {"fields": (("opens_at", "closes_at"), ("created_at", "updated_at"))}),
     )
     formfield_overrides = COMPACT_TEXT
-    inlines = (SectionInline, QuestionInline)
+    inlines = (SectionInline, QuestionInline, SurveyShareInline)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Survey | None = None):
+        # Only a superuser hands a survey to someone else; a researcher's new survey is theirs.
+        extra = () if request.user.is_superuser else ("owner",)
+        return (*self.readonly_fields, *extra)
+
+    def save_model(self, request: HttpRequest, obj: Survey, form: Any, change: bool) -> None:
+        if not change and not request.user.is_superuser:
+            obj.owner = request.user
+        super().save_model(request, obj, form, change)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Survey]:
         return (
@@ -155,10 +172,10 @@ class SurveyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(SurveyScopedAdmin, admin.ModelAdmin):
     form = SectionAdminForm
     list_display = ("code", "survey", "position", "title_kk", "title_ru")
-    list_filter = ("survey",)
+    list_filter = (("survey", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("survey",)
     search_fields = ("code", "title_kk", "title_ru")
     fields = (
@@ -196,10 +213,20 @@ class ScaleLabelInline(admin.TabularInline):
 
 
 class ImportExportPermissions:
-    """Importing writes rows, so it needs add and change; exporting needs view."""
+    """Importing writes rows, so it needs add and change; exporting needs view.
+
+    Exports read the admin's (scoped) queryset; imports use `import_resource_classes`, whose rows
+    may name only the surveys the user may edit.
+    """
 
     import_formats = (CSV, XLSX)
     export_formats = (CSV, XLSX)
+    # Type and size checked before import-export reads a byte (accounts.uploads).
+    import_form_class = CheckedImportForm
+    import_resource_classes: tuple[type, ...] = ()
+
+    def get_import_resource_classes(self, request: HttpRequest) -> tuple[type, ...]:
+        return self.import_resource_classes
 
     def has_import_permission(self, request: HttpRequest) -> bool:
         return self.has_add_permission(request) and self.has_change_permission(request)
@@ -208,12 +235,21 @@ class ImportExportPermissions:
         return self.has_view_permission(request)
 
 
+class QuestionImport(SurveyScopedImport, QuestionResource):
+    pass
+
+
+class OptionImport(SurveyScopedImport, OptionResource):
+    pass
+
+
 @admin.register(Question)
-class QuestionAdmin(ImportExportPermissions, ImportExportModelAdmin):
+class QuestionAdmin(SurveyScopedAdmin, ImportExportPermissions, ImportExportModelAdmin):
     form = QuestionAdminForm
     resource_classes = (QuestionResource,)
+    import_resource_classes = (QuestionImport,)
     list_display = ("code", "survey", "section_code", "position", "type", "required")
-    list_filter = ("survey", "type", "required")
+    list_filter = (("survey", admin.RelatedOnlyFieldListFilter), "type", "required")
     list_select_related = ("survey", "section")
     search_fields = ("code", "text_kk", "text_ru")
     filter_horizontal = ("show_if_options",)
@@ -268,8 +304,10 @@ class QuestionAdmin(ImportExportPermissions, ImportExportModelAdmin):
 
 
 @admin.register(Option)
-class OptionAdmin(ImportExportPermissions, ImportExportModelAdmin):
+class OptionAdmin(SurveyScopedAdmin, ImportExportPermissions, ImportExportModelAdmin):
+    survey_path = "question__survey"
     resource_classes = (OptionResource,)
+    import_resource_classes = (OptionImport,)
     list_display = (
         "code",
         "question_code",
@@ -280,7 +318,7 @@ class OptionAdmin(ImportExportPermissions, ImportExportModelAdmin):
         "is_other",
         "is_exclusive",
     )
-    list_filter = ("question__survey",)
+    list_filter = (("question__survey", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("question__survey",)
     search_fields = ("code", "label_kk", "label_ru", "question__code")
     raw_id_fields = ("question",)
@@ -334,11 +372,11 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(SurveyScopedAdmin, admin.ModelAdmin):
     """Browse responses; no adding or editing here, deleting for superusers only."""
 
     list_display = ("id", "survey", "language", "status", "source", "submitted_at")
-    list_filter = ("survey", "status", "language", "source")
+    list_filter = (("survey", admin.RelatedOnlyFieldListFilter), "status", "language", "source")
     list_select_related = ("survey",)
     inlines = (AnswerInline,)
 

@@ -45,6 +45,10 @@ class Survey(models.Model):
         OPEN = "open", _("Open")
         CLOSED = "closed", _("Closed")
 
+    class Access(models.TextChoices):
+        OPEN = "open", _("Open link: anyone with the address")
+        INVITATION = "invitation", _("Personal invitations only")
+
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
     title_kk = models.CharField(_("title (Kazakh)"), max_length=300)
     title_ru = models.CharField(_("title (Russian)"), max_length=300)
@@ -64,6 +68,16 @@ class Survey(models.Model):
         default=5,
         validators=[MinValueValidator(1)],
         help_text=_("Counts resting on fewer respondents are suppressed in filtered results."),
+    )
+    access = models.CharField(
+        _("who can answer"), max_length=10, choices=Access.choices, default=Access.OPEN
+    )
+    # Invitation uses are never linked to responses, whatever this says; it is what respondents
+    # are promised, and what later features (reminders, follow-ups) must respect.
+    anonymous = models.BooleanField(
+        _("anonymous"),
+        default=True,
+        help_text=_("Responses are never linked to the invitation or person they came from."),
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -203,8 +203,17 @@ def response_save_page(
     return result
 
 
-def response_complete(*, response: Response, schema: SurveySchema) -> Response:
-    """Mark the response complete after checking it whole; a repeated call changes nothing."""
+def response_complete(
+    *,
+    response: Response,
+    schema: SurveySchema,
+    on_complete: Callable[[], object] | None = None,
+) -> Response:
+    """Mark the response complete after checking it whole; a repeated call changes nothing.
+
+    `on_complete` runs inside the completing transaction, only when this call completes the
+    response; whatever it raises rolls the completion back (an invitation used twice, say).
+    """
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
         if locked.status == Response.Status.COMPLETE:
@@ -213,6 +222,8 @@ def response_complete(*, response: Response, schema: SurveySchema) -> Response:
         result = response_validate(schema=schema, data=answers_to_wide(schema, held))
         if not result.is_valid:
             raise ResponseInvalid(result)
+        if on_complete is not None:
+            on_complete()
         locked.status = Response.Status.COMPLETE
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["status", "submitted_at", "updated_at"])

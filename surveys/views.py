@@ -1,6 +1,13 @@
-"""The respondent's pages: welcome, one page per section, thank-you. Thin: services decide."""
+"""The respondent's pages: welcome, one page per section, thank-you. Thin: services decide.
+
+An invitation-only survey is entered through `/s/<slug>/i/<token>/`, which keeps the token in the
+session (never on the response); starting needs that token unused, and completing records its
+use in the same transaction, so one token completes one response.
+"""
 
 from __future__ import annotations
+
+from functools import partial
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -8,6 +15,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.views.decorators.http import require_POST
+
+from accounts.invitations import (
+    InvitationUsed,
+    invitation_is_used,
+    invitation_open,
+    invitation_use,
+)
+from accounts.models import Invitation
+from accounts.permissions import survey_edit_allowed
 
 from .answers import answers_to_wide
 from .forms import SectionForm
@@ -24,11 +40,13 @@ from .services import (
 from .validation import response_validate
 
 SESSION_KEY = "saualnama_drafts"
+INVITATION_KEY = "saualnama_invitations"
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    surveys = Survey.objects.filter(status=Survey.Status.OPEN).order_by("slug")
-    return render(request, "home.html", {"surveys": surveys})
+    # Invitation-only surveys are not advertised: their link would only say "by invitation".
+    surveys = Survey.objects.filter(status=Survey.Status.OPEN, access=Survey.Access.OPEN)
+    return render(request, "home.html", {"surveys": surveys.order_by("slug")})
 
 
 def _language(request: HttpRequest) -> str:
@@ -37,11 +55,10 @@ def _language(request: HttpRequest) -> str:
 
 
 def _availability(request: HttpRequest, survey: Survey) -> str:
-    """open, preview (a draft shown to its researchers), draft, not_open or closed."""
+    """open, preview (a draft shown to those who may edit it), draft, not_open or closed."""
     now = timezone.now()
     if survey.status == Survey.Status.DRAFT:
-        user = request.user
-        can_preview = user.is_authenticated and (user.is_superuser or survey.owner_id == user.pk)
+        can_preview = survey_edit_allowed(user=request.user, survey=survey)
         return "preview" if can_preview else "draft"
     if survey.status == Survey.Status.CLOSED or (survey.closes_at and survey.closes_at <= now):
         return "closed"
@@ -61,6 +78,51 @@ def _drafts(request: HttpRequest) -> dict[str, str]:
     return request.session.get(SESSION_KEY, {})
 
 
+def _session_invitation(request: HttpRequest, survey: Survey) -> Invitation | None:
+    token = request.session.get(INVITATION_KEY, {}).get(survey.slug)
+    if not token:
+        return None
+    try:
+        return invitation_open(token=token, survey=survey)
+    except Invitation.DoesNotExist:
+        return None
+
+
+def _invitation_refused(request: HttpRequest, survey: Survey, reason: str) -> HttpResponse:
+    """`reason` is "required" (no invitation in this session) or "used"."""
+    context = {"survey": survey, "reason": reason, "lang": _language(request)}
+    return render(request, "surveys/invitation_refused.html", context, status=403)
+
+
+def _invitation_gate(request: HttpRequest, survey: Survey, state: str) -> HttpResponse | None:
+    """The refusal page, unless the survey is open to all or the session holds an unused token.
+
+    Researchers previewing a draft need no invitation.
+    """
+    if survey.access != Survey.Access.INVITATION or state == "preview":
+        return None
+    invitation = _session_invitation(request, survey)
+    if invitation is None:
+        return _invitation_refused(request, survey, "required")
+    if invitation_is_used(invitation=invitation):
+        return _invitation_refused(request, survey, "used")
+    return None
+
+
+def invitation(request: HttpRequest, slug: str, token: str) -> HttpResponse:
+    """A personal invitation link: keep the token in the session and go to the welcome page."""
+    survey = get_object_or_404(Survey, slug=slug)
+    try:
+        found = invitation_open(token=token, survey=survey)
+    except Invitation.DoesNotExist:
+        raise Http404 from None
+    if invitation_is_used(invitation=found):
+        return _invitation_refused(request, survey, "used")
+    request.session[INVITATION_KEY] = {**request.session.get(INVITATION_KEY, {}), slug: token}
+    # A redirect, so the token leaves the address bar and is sent on in no Referer.
+    return redirect("surveys:welcome", slug=slug)
+
+
 def _page_url(response: Response, number: int) -> str:
     return reverse("surveys:page", args=[response.survey.slug, response.key, number])
 
@@ -70,6 +132,8 @@ def welcome(request: HttpRequest, slug: str) -> HttpResponse:
     state = _availability(request, survey)
     if state not in ("open", "preview"):
         return _unavailable(request, survey, state)
+    if refused := _invitation_gate(request, survey, state):
+        return refused
     key = _drafts(request).get(slug)
     draft = Response.objects.filter(key=key, status=Response.Status.DRAFT).first() if key else None
     context = {"survey": survey, "state": state, "lang": _language(request), "draft": draft}
@@ -82,6 +146,8 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
     state = _availability(request, survey)
     if state not in ("open", "preview"):
         return _unavailable(request, survey, state)
+    if refused := _invitation_gate(request, survey, state):
+        return refused
     drafts = _drafts(request)
     existing = drafts.get(slug)
     response = (
@@ -208,14 +274,29 @@ def _finish(request, response, schema, sections) -> HttpResponse:
             "surveys/thanks.html",
             {"survey": response.survey, "preview": True, "lang": _language(request)},
         )
+    survey = response.survey
+    on_complete = None
+    if survey.access == Survey.Access.INVITATION:
+        invitation = _session_invitation(request, survey)
+        if invitation is None:
+            return _invitation_refused(request, survey, "required")
+        # No check that it is unused: the database refuses a second use, also a concurrent one.
+        on_complete = partial(invitation_use, invitation=invitation)
     try:
-        response_complete(response=response, schema=schema)
+        response_complete(response=response, schema=schema, on_complete=on_complete)
     except ResponseInvalid as invalid:
         first = next(iter(invalid.result.errors))
         code = first.partition(".")[0]
         index = next((i for i, s in enumerate(sections, 1) if code in s.questions), 1)
         return redirect(_page_url(response, index) + "?check=1")
+    except InvitationUsed:
+        # Another session completed with this token first; this draft stays a draft.
+        return _invitation_refused(request, survey, "used")
     request.session[SESSION_KEY] = {k: v for k, v in _drafts(request).items() if k != slug}
+    # The session held both the token and the response's key: it keeps neither.
+    invitations = request.session.get(INVITATION_KEY, {})
+    if slug in invitations:
+        request.session[INVITATION_KEY] = {k: v for k, v in invitations.items() if k != slug}
     return redirect("surveys:thanks", slug=slug, key=response.key)
 
 

@@ -14,3 +14,7 @@ STORAGES = {
 # Static files come from the finders; nothing is collected before a test run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Off by default: Django's `Client.login()` calls authenticate() without a request, which axes
+# refuses. The throttling tests switch it on (tests/accounts/test_signin.py); `force_login`
+# never goes through authenticate() at all.
+AXES_ENABLED = False

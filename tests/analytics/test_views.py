@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import SurveyShare
 from accounts.roles import RESEARCHER, RESULTS_ADMIN, roles_ensure
 from analytics.models import ExportJob, JobStatus
 from surveys.services import response_create
@@ -29,11 +30,14 @@ BASE = {
 }
 
 
-def client_for(username, group=None, language="ru", **flags):
+def client_for(username, group=None, language="ru", share=None, **flags):
+    """A signed-in user of `group`; `share`: the survey shared with them in that role."""
     groups = roles_ensure()
     user = get_user_model().objects.create_user(username, password="pw", **flags)
     if group:
         user.groups.add(groups[group])
+    if share is not None:
+        SurveyShare.objects.create(survey=share, user=user, role=group)
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
     client.force_login(user)
     return client, user
@@ -54,7 +58,7 @@ def survey(mini_survey):
 
 @pytest.fixture
 def analyst(survey):
-    return client_for("analyst", RESULTS_ADMIN, is_staff=True)[0]
+    return client_for("analyst", RESULTS_ADMIN, share=survey, is_staff=True)[0]
 
 
 def url(name, *args):
@@ -69,13 +73,13 @@ def test_anonymous_visitors_are_sent_to_sign_in(survey):
 def test_a_user_without_a_role_is_refused(survey):
     client, _user = client_for("nobody", is_staff=True)
     for target in (url("results"), url("crosstab"), url("tables", "csv")):
-        assert client.get(target).status_code == 403
-    assert client.post(url("export_start"), {"format": "csv"}).status_code == 403
+        assert client.get(target).status_code == 404
+    assert client.post(url("export_start"), {"format": "csv"}).status_code == 404
 
 
 def test_the_owner_researcher_sees_results_of_their_survey(survey):
     client, user = client_for("rita", RESEARCHER, is_staff=True)
-    assert client.get(url("results")).status_code == 403
+    assert client.get(url("results")).status_code == 404
     survey.owner = user
     survey.save()
     assert client.get(url("results")).status_code == 200
@@ -83,7 +87,9 @@ def test_the_owner_researcher_sees_results_of_their_survey(survey):
 
 @pytest.mark.parametrize(("language", "word"), [("kk", "Кедергілер"), ("ru", "Барьеры")])
 def test_results_page_shows_every_closed_question_in_the_language(survey, language, word):
-    client, _user = client_for("analyst", RESULTS_ADMIN, language=language, is_staff=True)
+    client, _user = client_for(
+        "analyst", RESULTS_ADMIN, language=language, share=survey, is_staff=True
+    )
     page = client.get(url("results")).content.decode()
     assert f'<html lang="{language}">' in page
     assert word in page
@@ -175,7 +181,9 @@ def test_crosstab_refuses_a_question_that_cannot_split(survey, analyst):
 
 
 def test_the_results_index_lists_only_the_surveys_a_user_may_see(survey):
-    analyst, _user = client_for("analyst", RESULTS_ADMIN, is_staff=True)
+    analyst, _user = client_for("analyst", RESULTS_ADMIN, share=survey, is_staff=True)
     assert url("results") in analyst.get(reverse("analytics:index")).content.decode()
+    unshared, _user = client_for("ursula", RESULTS_ADMIN, is_staff=True)
+    assert url("results") not in unshared.get(reverse("analytics:index")).content.decode()
     stranger, _user = client_for("stranger", RESEARCHER, is_staff=True)
     assert url("results") not in stranger.get(reverse("analytics:index")).content.decode()

@@ -14,9 +14,12 @@ PASSWORD = "browser-pass-42"
 
 
 @pytest.fixture
-def researcher(transactional_db) -> str:
+def researcher(transactional_db, mini_survey: Survey) -> str:
+    """The mini survey's owner, of the researcher group."""
     user = get_user_model().objects.create_user("rita", password=PASSWORD, is_staff=True)
     user.groups.add(roles_ensure()[RESEARCHER])
+    mini_survey.owner = user
+    mini_survey.save(update_fields=["owner"])
     return user.username
 
 

@@ -6,6 +6,7 @@ import openpyxl
 import pytest
 from django.contrib.auth import get_user_model
 
+from accounts.models import SurveyShare
 from accounts.roles import RESULTS_ADMIN, roles_ensure
 from surveys.selectors import survey_schema_get
 from surveys.services import response_create
@@ -30,6 +31,7 @@ def answered():
             number += 1
     user = get_user_model().objects.create_user("analyst", password="analyst-pw", is_staff=True)
     user.groups.add(roles_ensure()[RESULTS_ADMIN])
+    SurveyShare.objects.create(survey=survey, user=user, role=RESULTS_ADMIN)
     return survey
 
 
@@ -46,8 +48,11 @@ def table_counts(page, code: str) -> dict[str, int | str]:
 def test_an_admin_filters_by_region_and_downloads_the_same_numbers(
     browser, live_server, artifacts, answered
 ):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True,
-                                  extra_http_headers={"Accept-Language": "ru"})
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+        extra_http_headers={"Accept-Language": "ru"},
+    )
     context.set_default_timeout(20_000)
     page = context.new_page()
     page.goto(f"{live_server.url}/admin/login/?next=/results/")
@@ -62,7 +67,8 @@ def test_an_admin_filters_by_region_and_downloads_the_same_numbers(
     page.screenshot(path=str(artifacts / "1-all.png"), full_page=False)
 
     page.locator("details", has=page.locator("input[value='region:aktobe']")).locator(
-        "summary").click()
+        "summary"
+    ).click()
     page.locator("input[value='region:aktobe']").check()
     page.locator("form[method=get] button[type=submit]").first.click()
     page.wait_for_load_state()
@@ -78,8 +84,11 @@ def test_an_admin_filters_by_region_and_downloads_the_same_numbers(
     path = artifacts / "tables.xlsx"
     download.value.save_as(path)
     sheet = openpyxl.load_workbook(path)["barriers"]
-    in_file = {row[1]: row[2] for row in sheet.iter_rows(values_only=True)
-               if row and len(row) > 2 and row[1] in shown}
+    in_file = {
+        row[1]: row[2]
+        for row in sheet.iter_rows(values_only=True)
+        if row and len(row) > 2 and row[1] in shown
+    }
     for label, count in shown.items():
         assert in_file[label] == count
     context.close()

@@ -82,8 +82,8 @@ def test_options_import_through_the_confirm_step(researcher, mini_survey):
         ),
         (
             "other-survey,level,1,alpha,А,А,0,0",
-            "The survey has no question with the code “%(value)s”.",
-            {"value": "level"},
+            "There is no survey with the slug “%(value)s”.",
+            {"value": "other-survey"},
         ),
         (
             "mini,level,3,Bad Code,А,А,0,0",
@@ -158,7 +158,7 @@ def test_bad_question_row_is_rejected(mini_survey, survey, section, field, messa
 def test_results_admin_cannot_import_options(mini_survey):
     client = staff_client("ana", RESULTS_ADMIN)
 
-    assert client.get("/admin/surveys/survey/").status_code == 200
+    assert client.get("/admin/surveys/survey/").status_code == 403
     response = _import(client, "option", OPTIONS_HEADER + "mini,level,3,x,X,X,0,0\n")
     assert response.status_code == 403
     assert not Option.objects.filter(code="x").exists()

@@ -1,4 +1,8 @@
-"""`make demo`: the three demonstration logins, created or reset, and printed as a table."""
+"""`make demo`: the three demonstration logins, created or reset, and printed as a table.
+
+The researcher owns the 2022 survey; the analyst (a results admin) has it shared for results
+only; the admin is a superuser. The table says what each login may see.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,14 @@ from django.contrib.auth.models import AbstractUser
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from accounts.models import SurveyShare
 from accounts.roles import RESEARCHER, RESULTS_ADMIN, roles_ensure
 from surveys.models import Survey
 
 DEFAULT_PASSWORD = "saualnama-demo"
 OWNED_SURVEY = "civil-service-communication-2022"
 ADMIN_URL = "http://127.0.0.1:8000/admin/"
+RESULTS_URL = f"http://127.0.0.1:8000/results/{OWNED_SURVEY}/"
 
 
 @dataclass(frozen=True)
@@ -26,12 +32,29 @@ class DemoAccount:
     group: str | None
     superuser: bool
     opens: str
+    sees: str
 
 
 ACCOUNTS = (
-    DemoAccount("admin", "superuser", None, True, ADMIN_URL),
-    DemoAccount("researcher", RESEARCHER, RESEARCHER, False, f"{ADMIN_URL}surveys/survey/"),
-    DemoAccount("analyst", RESULTS_ADMIN, RESULTS_ADMIN, False, f"{ADMIN_URL}surveys/response/"),
+    DemoAccount(
+        "admin", "superuser", None, True, ADMIN_URL, "every survey, response and result; audit log"
+    ),
+    DemoAccount(
+        "researcher",
+        RESEARCHER,
+        RESEARCHER,
+        False,
+        f"{ADMIN_URL}surveys/survey/",
+        "edits the 2022 survey (owner); its responses and results",
+    ),
+    DemoAccount(
+        "analyst",
+        RESULTS_ADMIN,
+        RESULTS_ADMIN,
+        False,
+        RESULTS_URL,
+        "results and downloads of the 2022 survey (shared); edits nothing",
+    ),
 )
 
 
@@ -48,9 +71,16 @@ def demo_accounts_ensure(*, password: str) -> list[AbstractUser]:
             user.set_password(password)
             user.save()
             user.groups.set([groups[account.group]] if account.group else [])
+            # A reset role comes with its demo shares only.
+            SurveyShare.objects.filter(user=user).delete()
             users.append(user)
-        researcher = next(u for u in users if u.username == "researcher")
-        Survey.objects.filter(slug=OWNED_SURVEY).update(owner=researcher)
+        by_name = {u.username: u for u in users}
+        Survey.objects.filter(slug=OWNED_SURVEY).update(owner=by_name["researcher"])
+        survey = Survey.objects.filter(slug=OWNED_SURVEY).first()
+        if survey is not None:
+            SurveyShare.objects.create(
+                survey=survey, user=by_name["analyst"], role=SurveyShare.Role.RESULTS_ADMIN
+            )
     return users
 
 
@@ -78,8 +108,8 @@ class Command(BaseCommand):
             password = DEFAULT_PASSWORD
         demo_accounts_ensure(password=password)
 
-        rows = [("login", "password", "role", "open")]
-        rows += [(a.username, password, a.role, a.opens) for a in ACCOUNTS]
+        rows = [("login", "password", "role", "open", "may see")]
+        rows += [(a.username, password, a.role, a.opens, a.sees) for a in ACCOUNTS]
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         rule = "-+-".join("-" * w for w in widths)
         self.stdout.write(self.style.SUCCESS("Demo accounts are ready:"))
@@ -89,4 +119,11 @@ class Command(BaseCommand):
             if i == 0:
                 self.stdout.write(rule)
         if Survey.objects.filter(slug=OWNED_SURVEY).exists():
-            self.stdout.write(f"The researcher owns the survey {OWNED_SURVEY}.")
+            self.stdout.write(
+                f"The researcher owns the survey {OWNED_SURVEY}; it is shared with the analyst."
+            )
+        else:
+            self.stdout.write(
+                f"The survey {OWNED_SURVEY} is not loaded yet: load it and run this again, "
+                "or the researcher and the analyst see no survey."
+            )

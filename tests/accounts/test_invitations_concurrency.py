@@ -1,0 +1,120 @@
+"""Two completions with one token at the same moment leave one response: PostgreSQL only.
+
+SQLite serialises every writer, so the race cannot happen there; these tests skip unless
+DATABASE_URL names PostgreSQL (as in CI, where a skip counts as a failure).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from django.test import Client
+from django.urls import reverse
+
+import surveys.views
+from accounts.invitations import InvitationUsed, invitation_use
+from accounts.models import Invitation, InvitationUse
+from surveys.models import Response, Survey
+from surveys.selectors import survey_schema_get
+from surveys.services import response_complete, response_create
+from tests.surveys.admin_support import VALID_ANSWERS
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PAGES = (
+    {"level": "local", "years": "5"},
+    {k: v for k, v in VALID_ANSWERS.items() if k not in ("level", "years")},
+)
+
+
+@pytest.fixture
+def invitation(mini_survey) -> Invitation:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1/…")
+    Survey.objects.filter(pk=mini_survey.pk).update(access=Survey.Access.INVITATION)
+    return Invitation.objects.create(survey=mini_survey, email="a@example.kz", organisation="A")
+
+
+def in_threads(*calls: Callable[[], Any]) -> list[Any]:
+    """Run each call in a thread of its own; returns each result or the exception it raised."""
+    results: list[Any] = [None] * len(calls)
+
+    def run(index: int, call: Callable[[], Any]) -> None:
+        try:
+            results[index] = call()
+        except Exception as error:
+            results[index] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results
+
+
+def test_two_completions_with_one_token_at_once_leave_one_response(mini_survey, invitation):
+    schema = survey_schema_get(survey=mini_survey)
+    drafts = [
+        response_create(
+            survey=mini_survey, data=VALID_ANSWERS, language="kk", source="web", complete=False
+        )
+        for _ in range(2)
+    ]
+    # Both transactions have locked and validated their own draft before either records the use.
+    barrier = threading.Barrier(2, timeout=10)
+
+    def use() -> None:
+        barrier.wait()
+        invitation_use(invitation=invitation)
+
+    outcomes = in_threads(
+        *(lambda d=d: response_complete(response=d, schema=schema, on_complete=use) for d in drafts)
+    )
+
+    assert sum(isinstance(o, InvitationUsed) for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, Response) for o in outcomes) == 1, outcomes
+    assert Response.objects.filter(status=Response.Status.COMPLETE).count() == 1
+    assert Response.objects.filter(status=Response.Status.DRAFT).count() == 1
+    assert InvitationUse.objects.count() == 1
+
+
+def test_two_browsers_submitting_with_one_token_at_once_get_one_thanks(
+    mini_survey, invitation, monkeypatch
+):
+    clients = [Client(), Client()]
+    keys = []
+    for client in clients:
+        client.get(reverse("surveys:invitation", args=["mini", invitation.token]))
+        started = client.post(reverse("surveys:start", args=["mini"]))
+        key = started["Location"].rstrip("/").split("/")[-1]
+        client.post(f"/s/mini/r/{key}/1/", {**PAGES[0], "action": "next"})
+        keys.append(key)
+    # Hold each request at the moment of use, so both are past every check made beforehand.
+    barrier = threading.Barrier(2, timeout=10)
+    real_use = surveys.views.invitation_use
+
+    def use_together(**kwargs: Any) -> Any:
+        barrier.wait()
+        return real_use(**kwargs)
+
+    monkeypatch.setattr(surveys.views, "invitation_use", use_together)
+
+    replies = in_threads(
+        *(
+            lambda c=c, k=k: c.post(f"/s/mini/r/{k}/2/", {**PAGES[1], "action": "submit"})
+            for c, k in zip(clients, keys, strict=True)
+        )
+    )
+
+    assert sorted(r.status_code for r in replies) == [302, 403], replies
+    assert Response.objects.filter(status=Response.Status.COMPLETE).count() == 1
+    assert InvitationUse.objects.count() == 1
+    winner = next(r for r in replies if r.status_code == 302)
+    assert winner["Location"].endswith("/thanks/")
