@@ -162,3 +162,8 @@ def test_results_admin_cannot_import_options(mini_survey):
     response = _import(client, "option", OPTIONS_HEADER + "mini,level,3,x,X,X,0,0\n")
     assert response.status_code == 403
     assert not Option.objects.filter(code="x").exists()
+
+
+def test_the_export_page_binds_select_all_without_inline_script(researcher, mini_survey):
+    page = researcher.get("/admin/surveys/option/export/").content.decode()
+    assert "js/admin-export.js" in page
