@@ -187,3 +187,13 @@ def test_the_results_index_lists_only_the_surveys_a_user_may_see(survey):
     assert url("results") not in unshared.get(reverse("analytics:index")).content.decode()
     stranger, _user = client_for("stranger", RESEARCHER, is_staff=True)
     assert url("results") not in stranger.get(reverse("analytics:index")).content.decode()
+
+
+def test_a_results_admin_is_not_offered_the_administration(survey):
+    analyst, _user = client_for("analyst", RESULTS_ADMIN, is_staff=True, share=survey)
+    page = analyst.get(url("results")).content.decode()
+    assert reverse("admin:index") not in page
+    owner, user = client_for("rita", RESEARCHER, is_staff=True)
+    survey.owner = user
+    survey.save()
+    assert reverse("admin:index") in owner.get(url("results")).content.decode()
