@@ -46,5 +46,10 @@ messages: install
 	$(PY) manage.py makemessages -l kk -l ru --no-obsolete --ignore=.venv --ignore=bench
 	$(PY) manage.py compilemessages -l kk -l ru --ignore=.venv
 
+# Speed and memory benchmarks on PostgreSQL, not part of `make test` (bench/README.md).
+# `make bench SIZES=10000,100000` runs fewer sizes.
+bench: install
+	$(PY) bench/run.py $(if $(SIZES),--sizes $(SIZES))
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache

@@ -1,0 +1,145 @@
+"""Time and peak memory of the wide export, next to a COPY of the same answer rows.
+
+    python bench/bench_export.py --size 100000 [--xlsx]
+
+The export (`surveys.io.responses_export`, complete responses, to a file) runs in a child process
+of its own, so its peak resident set size can be read exactly: `os.wait4` returns the child's
+rusage, whose `ru_maxrss` is the high-water mark of the whole process (interpreter, Django and
+the export). The child also reports its RSS just before exporting, so what the export itself adds
+is visible. The floor is PostgreSQL writing the same answer rows to a file with
+`COPY (SELECT ... FROM surveys_answer JOIN surveys_response ...) TO STDOUT`: reading the rows
+without turning them into wide records. Each is run once (the export is minutes long at 100k).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import bench_survey, django_env, django_setup, markdown_table, pg_connect
+
+MEMORY_TARGET_MB = 300
+FLOOR_SQL = (
+    "COPY (SELECT a.response_id, a.question_id, a.option_id, a.row_id, a.value_int, "
+    "a.value_text FROM surveys_answer a JOIN surveys_response r ON r.id = a.response_id "
+    "WHERE r.survey_id = %s AND r.status = 'complete') TO STDOUT"
+)
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child(size: int, fmt: str, out: Path) -> None:
+    """Runs in the measured process: export once and print what happened as JSON."""
+    django_setup(size)
+    from surveys.io import responses_export
+
+    survey = bench_survey()
+    baseline = rss_mb()
+    started = time.perf_counter()
+    if fmt == "csv":
+        with out.open("w", encoding="utf-8", newline="") as file:
+            count = responses_export(survey=survey, fmt="csv", out=file)
+    else:
+        with out.open("wb") as file:
+            count = responses_export(survey=survey, fmt="xlsx", out=file)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"responses": count, "seconds": seconds, "baseline_mb": baseline}))
+
+
+def export_measured(size: int, fmt: str, out: Path) -> dict:
+    """Run the export in a child process; its wall time, peak RSS and output size."""
+    command = [sys.executable, __file__, "--size", str(size), "--child", fmt, "--out", str(out)]
+    process = subprocess.Popen(command, env=django_env(size), stdout=subprocess.PIPE, text=True)
+    output = process.stdout.read() if process.stdout else ""
+    _pid, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"The {fmt} export failed (exit {process.returncode}).")
+    result = json.loads(output.strip().splitlines()[-1])
+    result.update(
+        format=fmt, size=size, peak_mb=usage.ru_maxrss / 1024, file_mb=out.stat().st_size / 1e6
+    )
+    return result
+
+
+def floor_measured(size: int, survey_id: int, out: Path) -> dict:
+    started = time.perf_counter()
+    with (
+        pg_connect(size, autocommit=True) as conn,
+        out.open("wb") as file,
+        conn.cursor().copy(FLOOR_SQL, [survey_id]) as copy,
+    ):
+        for data in copy:
+            file.write(data)
+    seconds = time.perf_counter() - started
+    return {"seconds": seconds, "file_mb": out.stat().st_size / 1e6}
+
+
+def bench(size: int, xlsx: bool) -> list[dict]:
+    with pg_connect(size, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT s.id, count(r.id) FROM surveys_survey s JOIN surveys_response r "
+            "ON r.survey_id = s.id AND r.status = 'complete' GROUP BY s.id"
+        ).fetchone()
+    if row is None:
+        raise SystemExit("No responses: run bench/generate.py first.")
+    survey_id, _count = row
+    results = []
+    with tempfile.TemporaryDirectory(prefix="saualnama-bench-") as folder:
+        floor = floor_measured(size, survey_id, Path(folder) / "answers.copy")
+        (Path(folder) / "answers.copy").unlink()
+        for fmt in ("csv", "xlsx") if xlsx else ("csv",):
+            load = os.getloadavg()[0]
+            result = export_measured(size, fmt, Path(folder) / f"responses.{fmt}")
+            result.update(
+                floor=floor["seconds"],
+                floor_mb=floor["file_mb"],
+                ratio=result["seconds"] / floor["seconds"],
+                load=max(load, os.getloadavg()[0]),
+                memory_pass=result["peak_mb"] < MEMORY_TARGET_MB,
+            )
+            results.append(result)
+    return results
+
+
+def report(results: list[dict]) -> str:
+    return markdown_table(
+        ["responses", "format", "export (s)", "COPY floor (s)", "ratio", "peak RSS (MB)",
+         "RSS before export (MB)", f"memory < {MEMORY_TARGET_MB} MB", "file (MB)", "load avg"],
+        [[f"{r['responses']:,}", r["format"], f"{r['seconds']:.1f}", f"{r['floor']:.1f}",
+          f"{r['ratio']:.0f}x", f"{r['peak_mb']:.0f}", f"{r['baseline_mb']:.0f}",
+          "pass" if r["memory_pass"] else "FAIL", f"{r['file_mb']:.0f}", f"{r['load']:.1f}"]
+         for r in results],
+    )  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--xlsx", action="store_true", help="also the XLSX export")
+    parser.add_argument("--child", choices=("csv", "xlsx"), help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.size, args.child, args.out)
+        return
+    results = bench(args.size, args.xlsx)
+    print("\nWide export (surveys.io.responses_export) against a COPY of the same answer rows:")
+    print(report(results))
+    for result in results:
+        print("RESULT export " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

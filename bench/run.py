@@ -1,0 +1,117 @@
+"""Run every benchmark: `make bench`, or `python bench/run.py --sizes 10000,100000`.
+
+For each size: generate (or reuse) its database, time all tables against the SQL floor, and for
+the export sizes time the wide CSV (and XLSX) export with its peak memory. Each step is a process
+of its own, so that Django is pointed at the right database and memory is measured per export.
+Ends with the summary tables, then drops any bench database larger than --drop-above-gb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import bench_export
+import bench_tables
+from common import SIZES, database_exists, database_name, database_size_bytes, machine, pg_connect
+
+HERE = Path(__file__).resolve().parent
+
+
+def sizes_parse(text: str) -> list[int]:
+    return [int(part.replace("_", "")) for part in text.split(",") if part.strip()]
+
+
+def step(script: str, *args: str) -> tuple[int, list[dict]]:
+    """Run one bench script, echoing its output; its exit code and RESULT records."""
+    command = [sys.executable, str(HERE / script), *args]
+    print(f"\n$ {' '.join(command[1:])}", flush=True)
+    results = []
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+        for line in process.stdout or ():
+            if line.startswith("RESULT "):
+                results.append(json.loads(line.split(" ", 2)[2]))
+            else:
+                print(line, end="", flush=True)
+    return process.returncode, results
+
+
+def disk_report() -> str:
+    with pg_connect(autocommit=True) as conn:
+        row = conn.execute("SHOW data_directory").fetchone()
+    try:
+        usage = shutil.disk_usage(row[0] if row else "/")
+    except OSError:
+        return "data directory not visible from here"
+    return f"{usage.free / 1e9:.0f} GB free of {usage.total / 1e9:.0f} GB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    default_sizes = ",".join(str(size) for size in SIZES)
+    parser.add_argument("--sizes", type=sizes_parse, default=sizes_parse(default_sizes))
+    parser.add_argument("--export-sizes", type=sizes_parse, default=[100_000])
+    parser.add_argument("--no-xlsx", action="store_true", help="skip the XLSX export")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--profile", action="store_true", help="cProfile the tables path too")
+    parser.add_argument(
+        "--drop-above-gb", type=float, default=5.0, help="drop larger bench databases (0: keep)"
+    )
+    args = parser.parse_args()
+
+    print(f"Saualnama benchmarks, {date.today().isoformat()}")
+    for key, value in machine().items():
+        print(f"  {key}: {value}")
+    print(f"  disk (PostgreSQL data directory): {disk_report()}")
+    tables: list[dict] = []
+    exports: list[dict] = []
+    failed: list[str] = []
+    for size in args.sizes:
+        started = time.perf_counter()
+        code, _ = step("generate.py", "--size", str(size))
+        if code:
+            failed.append(f"generate {size} (exit {code})")
+            continue
+        print(f"  ready in {time.perf_counter() - started:.0f} s")
+        extra = ["--profile"] if args.profile else []
+        code, results = step("bench_tables.py", "--size", str(size), "--repeats",
+                             str(args.repeats), *extra)  # fmt: skip
+        tables += results
+        if code:
+            failed.append(f"tables {size} (exit {code})")
+        if size in args.export_sizes:
+            code, results = step("bench_export.py", "--size", str(size),
+                                 *([] if args.no_xlsx else ["--xlsx"]))  # fmt: skip
+            exports += results
+            if code:
+                failed.append(f"export {size} (exit {code})")
+
+    print("\n## All tables against the SQL floor (target: within 2x)\n")
+    print(bench_tables.report(tables))
+    if exports:
+        print("\n## Wide export (target: peak memory under 300 MB)\n")
+        print(bench_export.report(exports))
+    if failed:
+        print("\nFailed: " + "; ".join(failed))
+    if args.drop_above_gb:
+        for size in args.sizes:
+            if not database_exists(size):
+                continue
+            gigabytes = database_size_bytes(size) / 1e9
+            if gigabytes > args.drop_above_gb:
+                with pg_connect(autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE "{database_name(size)}" WITH (FORCE)')
+                print(f"Dropped {database_name(size)} ({gigabytes:.1f} GB): the next run makes it.")
+            else:
+                print(f"Kept {database_name(size)} ({gigabytes:.1f} GB) for the next run.")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
