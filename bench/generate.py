@@ -40,7 +40,7 @@ RESPONSE_COLUMNS = (
 ANSWER_COLUMNS = "response_id, question_id, option_id, row_id, value_int, value_text"
 BATCH = 2000  # responses per COPY write
 PLACEHOLDER = b"\x00"  # stands for the response id in an answer block; never in COPY text
-# Database bytes per response (heap and indexes: 15 kB measured), plus room for WAL.
+# Database bytes per response (heap and indexes: 14-15 kB measured), plus room for WAL.
 BYTES_PER_RESPONSE = 25_000
 
 
