@@ -9,6 +9,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("s/", include("surveys.urls")),
+    # Order matters: XLSForm and preview routes are more specific than the builder's.
+    path("build/", include("surveys.xlsform_urls")),
+    path("build/", include("surveys.preview_urls")),
+    path("build/", include("surveys.builder_urls")),
     path("results/", include("analytics.urls")),
     path("invitations/", include("accounts.urls_invitations")),
 ]
