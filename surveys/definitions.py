@@ -47,19 +47,34 @@ SCALE_KEYS = {"min", "max", "na", "labels"}
 class DefinitionError(Exception):
     """A definition that cannot be loaded; `errors` lists every problem with where it is."""
 
-    def __init__(self, errors: list[str]) -> None:
+    def __init__(self, errors: list[str], problems: list[tuple[str, str]] | None = None) -> None:
         super().__init__("\n".join(errors))
         self.errors = errors
+        # The same problems as (place, message) pairs, for callers that map places to fields.
+        self.problems = problems or [(error, "") for error in errors]
 
 
 class _Checker:
-    """Collects every problem of a definition at once, each with its place in the file."""
+    """Collects every problem of a definition at once, each with its place in the file.
 
-    def __init__(self) -> None:
-        self.errors: list[str] = []
+    A `draft` check is the builder's: a questionnaire still being written may lack one language
+    of a text, a section may have no questions yet and a choice question fewer than two options.
+    Everything else is checked as strictly as for a file, and publishing checks in full.
+    """
+
+    def __init__(self, draft: bool = False) -> None:
+        self.draft = draft
+        self.problems: list[tuple[str, str]] = []
+
+    @property
+    def errors(self) -> list[str]:
+        return [f"{where}: {message}" for where, message in self.problems]
 
     def fail(self, where: str, message: str) -> None:
-        self.errors.append(f"{where}: {message}")
+        self.problems.append((where, message))
+
+    def error(self) -> DefinitionError:
+        return DefinitionError(self.errors, list(self.problems))
 
     def keys(self, where: str, node: Any, allowed: set[str]) -> bool:
         if not isinstance(node, dict):
@@ -76,7 +91,10 @@ class _Checker:
             self.fail(where, _("expected {kk: ..., ru: ...}"))
             return "", ""
         kk, ru = (str(node.get(lang) or "").strip() for lang in ("kk", "ru"))
-        if required or kk or ru:
+        if self.draft:
+            if required and not (kk or ru):
+                self.fail(where, _("a text in Kazakh or Russian is required"))
+        elif required or kk or ru:
             if not kk:
                 self.fail(where, _("the Kazakh text is missing"))
             if not ru:
@@ -121,9 +139,14 @@ def definition_parse(*, text: str) -> dict[str, Any]:
     return data
 
 
-def _check(data: dict[str, Any]) -> None:
+def definition_check(*, data: dict[str, Any], draft: bool = False) -> None:
+    """Raise DefinitionError listing every problem of a definition mapping (see `_Checker`)."""
+    _check(data, draft=draft)
+
+
+def _check(data: dict[str, Any], draft: bool = False) -> None:
     """Raise DefinitionError listing every problem; the models are only written from clean data."""
-    c = _Checker()
+    c = _Checker(draft)
     c.keys("survey", data, SURVEY_KEYS)
     if not SLUG.match(str(data.get("slug") or "")):
         c.fail("slug", _("a slug of lowercase letters, digits and hyphens is required"))
@@ -142,9 +165,11 @@ def _check(data: dict[str, Any]) -> None:
         except (TypeError, ValueError):
             c.fail(key, _("expected a date and time such as 2022-11-09T00:00:00+06:00"))
     sections = data.get("sections")
-    if not isinstance(sections, list) or not sections:
+    if draft and sections == []:
+        pass
+    elif not isinstance(sections, list) or not sections:
         c.fail("sections", _("at least one section is required"))
-        raise DefinitionError(c.errors)
+        raise c.error()
     section_codes: set[str] = set()
     earlier: dict[str, dict[str, Any]] = {}
     for i, section in enumerate(sections):
@@ -156,13 +181,15 @@ def _check(data: dict[str, Any]) -> None:
         c.text(f"{where}.description", section.get("description"), required=False)
         _check_condition(c, f"{where}.show_if", section.get("show_if"), earlier)
         questions = section.get("questions")
+        if c.draft and questions == []:
+            continue
         if not isinstance(questions, list) or not questions:
             c.fail(f"{where}.questions", _("at least one question is required"))
             continue
         for j, question in enumerate(questions):
             _check_question(c, f"{where}.questions[{j}]", question, earlier)
-    if c.errors:
-        raise DefinitionError(c.errors)
+    if c.problems:
+        raise c.error()
 
 
 def _check_condition(c: _Checker, where: str, node: Any, earlier: dict[str, dict]) -> None:
@@ -207,7 +234,9 @@ def _check_question(c: _Checker, where: str, q: Any, earlier: dict[str, dict]) -
         c.fail(f"{where}.widget", _("must be radio or dropdown"))
     if qtype == "matrix":
         rows = q.get("rows")
-        if not isinstance(rows, list) or not rows:
+        if c.draft and rows == []:
+            pass
+        elif not isinstance(rows, list) or not rows:
             c.fail(f"{where}.rows", _("a matrix needs at least one row"))
         else:
             seen: set[str] = set()
@@ -226,7 +255,9 @@ def _check_question(c: _Checker, where: str, q: Any, earlier: dict[str, dict]) -
 
 def _check_options(c: _Checker, where: str, q: dict[str, Any]) -> None:
     options = q.get("options")
-    if not isinstance(options, list) or len(options) < 2:
+    if c.draft and isinstance(options, list) and len(options) < 2:
+        pass
+    elif not isinstance(options, list) or len(options) < 2:
         c.fail(f"{where}.options", _("a choice question needs at least two options"))
         return
     seen: set[str] = set()
@@ -246,7 +277,8 @@ def _check_options(c: _Checker, where: str, q: dict[str, Any]) -> None:
     high = c.integer(f"{where}.max_choices", q.get("max_choices"))
     if low is not None and low < 1:
         c.fail(f"{where}.min_choices", _("must be at least 1"))
-    if high is not None and not 1 <= high <= len(options):
+    # A draft may set the limit before its options are written; publishing checks it in full.
+    if high is not None and not 1 <= high <= (high if c.draft else len(options)):
         c.fail(f"{where}.max_choices", _("must be between 1 and the number of options"))
     if low is not None and high is not None and low > high:
         c.fail(where, _("min_choices is greater than max_choices"))
@@ -284,9 +316,12 @@ def _texts(node: dict[str, Any] | None, field: str) -> dict[str, str]:
     }
 
 
-def questionnaire_load(*, data: dict[str, Any]) -> Survey:
-    """Create the survey, or rebuild it in place while it has no responses."""
-    _check(data)
+def questionnaire_load(*, data: dict[str, Any], draft: bool = False) -> Survey:
+    """Create the survey, or rebuild it in place while it has no responses.
+
+    `draft` accepts an unfinished questionnaire (see `_Checker`), as the builder keeps one.
+    """
+    _check(data, draft=draft)
     slug = data["slug"]
     fields = {
         "status": data.get("status", Survey.Status.DRAFT),
