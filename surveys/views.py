@@ -70,6 +70,10 @@ def _availability(request: HttpRequest, survey: Survey) -> str:
 def _unavailable(request: HttpRequest, survey: Survey, state: str) -> HttpResponse:
     if state == "draft":
         raise Http404
+    if state == "preview":
+        # A draft answered here would be a stored response, which locks the survey's structure;
+        # the builder's preview keeps its answers in the session only.
+        return redirect("preview:start", slug=survey.slug, lang=_language(request))
     context = {"survey": survey, "state": state, "lang": _language(request)}
     return render(request, "surveys/unavailable.html", context, status=403)
 
@@ -95,11 +99,8 @@ def _invitation_refused(request: HttpRequest, survey: Survey, reason: str) -> Ht
 
 
 def _invitation_gate(request: HttpRequest, survey: Survey, state: str) -> HttpResponse | None:
-    """The refusal page, unless the survey is open to all or the session holds an unused token.
-
-    Researchers previewing a draft need no invitation.
-    """
-    if survey.access != Survey.Access.INVITATION or state == "preview":
+    """The refusal page, unless the survey is open to all or the session holds an unused token."""
+    if survey.access != Survey.Access.INVITATION:
         return None
     invitation = _session_invitation(request, survey)
     if invitation is None:
@@ -130,7 +131,7 @@ def _page_url(response: Response, number: int) -> str:
 def welcome(request: HttpRequest, slug: str) -> HttpResponse:
     survey = get_object_or_404(Survey, slug=slug)
     state = _availability(request, survey)
-    if state not in ("open", "preview"):
+    if state != "open":
         return _unavailable(request, survey, state)
     if refused := _invitation_gate(request, survey, state):
         return refused
@@ -144,7 +145,7 @@ def welcome(request: HttpRequest, slug: str) -> HttpResponse:
 def start(request: HttpRequest, slug: str) -> HttpResponse:
     survey = get_object_or_404(Survey, slug=slug)
     state = _availability(request, survey)
-    if state not in ("open", "preview"):
+    if state != "open":
         return _unavailable(request, survey, state)
     if refused := _invitation_gate(request, survey, state):
         return refused
@@ -186,7 +187,7 @@ def page(request: HttpRequest, slug: str, key: str, number: int) -> HttpResponse
     if response.status == Response.Status.COMPLETE:
         return redirect("surveys:thanks", slug=slug, key=key)
     state = _availability(request, response.survey)
-    if state not in ("open", "preview"):
+    if state != "open":
         return _unavailable(request, response.survey, state)
     schema = survey_schema_get(survey=response.survey)
     saved = response_answers_get(response=response, schema=schema)
@@ -266,14 +267,6 @@ def _post_page(request, response, schema, sections, number, saved, language) -> 
 
 def _finish(request, response, schema, sections) -> HttpResponse:
     slug = response.survey.slug
-    if _availability(request, response.survey) == "preview":
-        response.delete()
-        request.session[SESSION_KEY] = {k: v for k, v in _drafts(request).items() if k != slug}
-        return render(
-            request,
-            "surveys/thanks.html",
-            {"survey": response.survey, "preview": True, "lang": _language(request)},
-        )
     survey = response.survey
     on_complete = None
     if survey.access == Survey.Access.INVITATION:
@@ -318,7 +311,6 @@ def _render_page(request, response, form, sections, number, summary) -> HttpResp
         "resume_url": request.build_absolute_uri(
             reverse("surveys:resume", args=[response.survey.slug, response.key])
         ),
-        "preview": _availability(request, response.survey) == "preview",
     }
     return render(request, "surveys/page.html", context)
 

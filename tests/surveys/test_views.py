@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.roles import RESEARCHER, roles_ensure
 from surveys.models import Answer, Response, Survey
 from surveys.selectors import response_answers_get, survey_schema_get
 from surveys.validation import response_validate
@@ -333,23 +334,22 @@ def test_a_survey_that_is_not_open_says_so(survey, changes, text):
     assert Client().post(reverse("surveys:start", args=[SLUG])).status_code == 403
 
 
-def test_a_draft_survey_is_hidden_from_respondents_and_previewed_by_its_owner(survey, schema):
+def test_a_draft_survey_is_hidden_from_respondents_and_its_owner_is_sent_to_the_preview(
+    survey, schema
+):
     owner = User.objects.create_user("owner", password="x", is_staff=True)
+    owner.groups.add(roles_ensure()[RESEARCHER])
     Survey.objects.filter(pk=survey.pk).update(status=Survey.Status.DRAFT, owner=owner)
     assert Client().get(reverse("surveys:welcome", args=[SLUG])).status_code == 404
+    assert Client().post(reverse("surveys:start", args=[SLUG])).status_code == 404
     researcher = Respondent(schema, "ru")
     researcher.client.force_login(owner)
-    assert (
-        "Предварительный просмотр"
-        in researcher.client.get(reverse("surveys:welcome", args=[SLUG])).content.decode()
-    )
-    data = answers_fill(schema)
-    researcher.start()
-    total = len(schema.visible_sections(response_validate(schema=schema, data=data).answers))
-    for number in range(1, total + 1):
-        action = "submit" if number == total else "next"
-        result = researcher.post(number, researcher.page_data(data, number), action)
-    assert result.status_code == 200
+    preview = reverse("preview:start", args=[SLUG, "ru"])
+    assert researcher.client.get(reverse("surveys:welcome", args=[SLUG]))["Location"] == preview
+    # Answering a draft here would store a response and so lock the survey's structure.
+    assert researcher.client.post(reverse("surveys:start", args=[SLUG]))["Location"] == preview
+    shown = researcher.client.get(preview).content.decode()
+    assert 'id="preview-banner"' in shown and "Коммуникативные компетенции" in shown
     assert not Response.objects.exists()
 
 
