@@ -59,11 +59,13 @@ class _Checker:
 
     A `draft` check is the builder's: a questionnaire still being written may lack one language
     of a text, a section may have no questions yet and a choice question fewer than two options.
-    Everything else is checked as strictly as for a file, and publishing checks in full.
+    Everything else is checked as strictly as for a file. `translations=False` accepts a text in
+    one language only, for callers that report translation parity themselves.
     """
 
-    def __init__(self, draft: bool = False) -> None:
+    def __init__(self, draft: bool = False, translations: bool | None = None) -> None:
         self.draft = draft
+        self.translations = not draft if translations is None else translations
         self.problems: list[tuple[str, str]] = []
 
     @property
@@ -91,7 +93,7 @@ class _Checker:
             self.fail(where, _("expected {kk: ..., ru: ...}"))
             return "", ""
         kk, ru = (str(node.get(lang) or "").strip() for lang in ("kk", "ru"))
-        if self.draft:
+        if not self.translations:
             if required and not (kk or ru):
                 self.fail(where, _("a text in Kazakh or Russian is required"))
         elif required or kk or ru:
@@ -139,14 +141,16 @@ def definition_parse(*, text: str) -> dict[str, Any]:
     return data
 
 
-def definition_check(*, data: dict[str, Any], draft: bool = False) -> None:
+def definition_check(
+    *, data: dict[str, Any], draft: bool = False, translations: bool | None = None
+) -> None:
     """Raise DefinitionError listing every problem of a definition mapping (see `_Checker`)."""
-    _check(data, draft=draft)
+    _check(data, draft=draft, translations=translations)
 
 
-def _check(data: dict[str, Any], draft: bool = False) -> None:
+def _check(data: dict[str, Any], draft: bool = False, translations: bool | None = None) -> None:
     """Raise DefinitionError listing every problem; the models are only written from clean data."""
-    c = _Checker(draft)
+    c = _Checker(draft, translations)
     c.keys("survey", data, SURVEY_KEYS)
     if not SLUG.match(str(data.get("slug") or "")):
         c.fail("slug", _("a slug of lowercase letters, digits and hyphens is required"))
