@@ -1,0 +1,314 @@
+"""The sheets of an XLSForm workbook as pyxform reads them: settings, choice lists, survey rows.
+
+pyxform reads the sheets and normalises their headers (aliases, `label::lang` grouping), so the
+workbook means here what it means to every XLSForm tool. Every problem is kept with its sheet and
+row; `Reading.locate` does the same for the problems of `surveys.definitions`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from pyxform import aliases
+from pyxform.parsing.sheet_headers import dealias_and_group_headers
+from pyxform.question import MultipleChoiceQuestion, Option
+from pyxform.survey import Survey as PyxformSurvey
+from pyxform.xls2json import RE_SELECT, dealias_types
+
+SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
+LANGUAGE_NAMES = {"kk": "Kazakh (kk)", "ru": "Russian (ru)"}
+_LANG_WORDS = {"kazakh": "kk", "қазақша": "kk", "russian": "ru", "русский": "ru"}
+_LANG_CODE = re.compile(r"\((?P<code>[A-Za-z]{2})\)\s*$")
+# Texts pyxform would give an `or_other` choice, in our two languages.
+OTHER_LABEL = {"kk": "Басқа", "ru": "Другое"}
+
+# Columns (after pyxform's grouping) that a row may carry; anything else is refused by name.
+SURVEY_KEYS = {"type", "name", "label", "hint", "bind", "control", "saualnama_na", "__row"}
+BIND_KEYS = {"required", "relevant", "constraint", "jr:constraintMsg", "jr:requiredMsg"}
+CONTROL_KEYS = {"appearance"}
+CHOICE_KEYS = {"list name", "name", "label", "__row"}  # pyxform reads list_name so
+SETTINGS_KEYS = {
+    "id_string", "title", "default_language", "version", "style", "namespaces",
+    "saualnama_title", "saualnama_intro", "saualnama_opens_at", "saualnama_closes_at",
+    "saualnama_min_cell_size",
+}  # fmt: skip
+COLUMN_NAMES = {
+    "bind.calculate": "calculation", "bind.readonly": "read_only", "control.jr:count":
+    "repeat_count", "bind.jr:noAppErrorString": "no_app_error_string",
+}  # fmt: skip
+SIMPLE_TYPES = {"integer": "number", "int": "number", "text": "short_text", "string": "short_text"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    sheet: str
+    row: int | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.row is None:
+            return _("%(sheet)s sheet: %(message)s") % {
+                "sheet": self.sheet,
+                "message": self.message,
+            }
+        return _("%(sheet)s sheet, row %(row)d: %(message)s") % {
+            "sheet": self.sheet,
+            "row": self.row,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Reading:
+    data: dict[str, Any]
+    problems: list[Problem] = field(default_factory=list)
+    # Definition places ("sections[0].questions[2].options[1]") -> where they came from.
+    places: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+
+    def locate(self, problems: list[tuple[str, str]]) -> list[Problem]:
+        """The definition checker's (place, message) pairs, each at its sheet and row."""
+        out = []
+        for where, message in problems:
+            column = _COLUMN_OF.get(where.rsplit(".", 1)[-1])
+            sheet, row = self._place(where)
+            out.append(Problem(sheet, row, f"{column}: {message}" if column else message))
+        return out
+
+    def _place(self, where: str) -> tuple[str, int | None]:
+        key = where
+        while key not in self.places:
+            shorter = re.sub(r"(\.[^.\[\]]+|\[[^\]]*\])$", "", key)
+            if shorter == key:
+                return SURVEY, None
+            key = shorter
+        return self.places[key]
+
+
+_COLUMN_OF = {
+    "text": "label", "title": "label", "label": "label", "help": "hint", "description": "hint",
+    "code": "name", "show_if": "relevant", "min_choices": "constraint",
+    "max_choices": "constraint", "min": "constraint", "max": "constraint", "slug": "form_id",
+    "default_language": "default_language",
+}  # fmt: skip
+
+
+def _language(key: str, default: str) -> str | None:
+    if key == "default":
+        return default
+    if match := _LANG_CODE.search(key):
+        code = match.group("code").lower()
+    else:
+        code = _LANG_WORDS.get(key.strip().lower(), key.strip().lower())
+    return code if code in LANGUAGE_NAMES else None
+
+
+class SheetReader:
+    def __init__(self, book: Any, fallback_slug: str, slug: str | None) -> None:
+        self.book = book
+        self.problems: list[Problem] = []
+        self.fallback_slug = fallback_slug
+        self.slug = slug
+        self.default_language = "kk"
+        self.raw_default_language: str | None = None
+        self.columns_refused: set[tuple[str, str]] = set()
+        self.lists: dict[str, list[dict[str, Any]]] = {}
+        self.names_all: set[str] = set()
+        self.earlier: dict[str, dict[str, Any]] = {}  # question code -> question node
+        self.failed: set[str] = set()  # names of rows refused: conditions on them are dropped
+
+    def fail(self, sheet: str, row: int | None, message: str) -> None:
+        self.problems.append(Problem(sheet, row, message))
+
+    def texts(self, sheet: str, row: int | None, value: Any, column: str) -> dict[str, str]:
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            value = {"default": value}
+        out: dict[str, str] = {}
+        # An explicit `label::Kazakh (kk)` wins over a plain `label` taken as the default language.
+        for key, text in sorted(value.items(), key=lambda item: item[0] != "default"):
+            lang = _language(str(key), self.default_language)
+            if lang is None:
+                self.fail(
+                    sheet,
+                    row,
+                    _("%(column)s::%(language)s: only Kazakh (kk) and Russian (ru) are supported")
+                    % {"column": column, "language": key},
+                )
+            elif isinstance(text, str) and text.strip():
+                out[lang] = text.strip()
+        return out
+
+    def unknown_columns(self, sheet: str, row: dict[str, Any], allowed: set[str]) -> None:
+        names = []
+        for key, value in row.items():
+            if key in ("bind", "control") and key in allowed and isinstance(value, dict):
+                known = BIND_KEYS if key == "bind" else CONTROL_KEYS
+                names += [COLUMN_NAMES.get(f"{key}.{k}", k) for k in value if k not in known]
+            elif key not in allowed:
+                names.append(COLUMN_NAMES.get(key, key))
+        # Said once per column, at the first row that fills it.
+        for name in names:
+            if (sheet, name) not in self.columns_refused:
+                self.columns_refused.add((sheet, name))
+                self.fail(
+                    sheet,
+                    row.get("__row"),
+                    _("the column “%(column)s” is not supported") % {"column": name},
+                )
+
+    # -- settings and choices -------------------------------------------------------------------
+
+    def settings(self) -> dict[str, Any]:
+        rows = self.book.settings or []
+        header = self.book.settings_header or []
+        settings: dict[str, Any] = {}
+        if rows:
+            settings = dealias_and_group_headers(
+                sheet_name=SETTINGS,
+                sheet_data=rows,
+                sheet_header=header,
+                header_aliases=aliases.settings_header,
+                header_columns=set(PyxformSurvey.get_slot_names()),
+            ).data[0]
+        settings["__row"] = 2
+        self.unknown_columns(SETTINGS, settings, SETTINGS_KEYS | {"__row"})
+        language = settings.get("default_language")
+        if language:
+            code = _language(str(language), "")
+            if code is None:
+                self.fail(SETTINGS, 2, _("default_language must be Kazakh (kk) or Russian (ru)"))
+            else:
+                self.default_language = code
+        self.raw_default_language = str(language) if language else None
+        return settings
+
+    def survey_fields(self, settings: dict[str, Any]) -> dict[str, Any]:
+        slug = self.slug or slugify(str(settings.get("id_string") or "").replace("_", "-"))
+        slug = re.sub(r"-+", "-", slug or self.fallback_slug).strip("-")
+        title = self.texts(SETTINGS, 2, settings.get("saualnama_title"), "saualnama_title")
+        if settings.get("title"):
+            title.setdefault(self.default_language, str(settings["title"]).strip())
+        data: dict[str, Any] = {
+            "slug": slug,
+            "default_language": self.default_language,
+            "status": "draft",
+            "title": title,
+        }
+        intro = self.texts(SETTINGS, 2, settings.get("saualnama_intro"), "saualnama_intro")
+        if intro:
+            data["intro"] = intro
+        for key in ("opens_at", "closes_at"):
+            value = settings.get(f"saualnama_{key}")
+            if value:
+                try:
+                    moment = datetime.fromisoformat(str(value))
+                except ValueError:
+                    self.fail(
+                        SETTINGS,
+                        2,
+                        _(
+                            "saualnama_%(key)s: expected a date and time such as "
+                            "2022-11-09T00:00:00+06:00"
+                        )
+                        % {"key": key},
+                    )
+                    continue
+                data[key] = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        if settings.get("saualnama_min_cell_size"):
+            try:
+                data["min_cell_size"] = int(str(settings["saualnama_min_cell_size"]))
+            except ValueError:
+                self.fail(SETTINGS, 2, _("saualnama_min_cell_size: expected a whole number"))
+        return data
+
+    def choices(self) -> None:
+        if not self.book.choices:
+            return
+        rows = dealias_and_group_headers(
+            sheet_name=CHOICES,
+            sheet_data=self.book.choices,
+            sheet_header=self.book.choices_header,
+            header_aliases=aliases.list_header,
+            header_columns=set(Option.get_slot_names()),
+            default_language=self.raw_default_language or "default",
+            add_row_number=True,
+        ).data
+        for row in rows:
+            if len(row) == 1:
+                continue  # an empty row, kept by pyxform so that row numbers stay right
+            self.unknown_columns(CHOICES, row, CHOICE_KEYS)
+            number = row["__row"]
+            list_name, name = row.get("list name"), row.get("name")
+            if not list_name or not name:
+                self.fail(CHOICES, number, _("a choice needs a list_name and a name"))
+                continue
+            items = self.lists.setdefault(str(list_name), [])
+            if any(item["name"] == str(name) for item in items):
+                self.fail(
+                    CHOICES,
+                    number,
+                    _("the name “%(name)s” is used twice in the list “%(list)s”")
+                    % {"name": name, "list": list_name},
+                )
+                continue
+            label = self.texts(CHOICES, number, row.get("label"), "label")
+            items.append({"name": str(name), "label": label, "row": number})
+
+    def unused_lists(self, used: set[str]) -> None:
+        """A list no question uses is refused: usually a typo in a list_name."""
+        for list_name, items in self.lists.items():
+            if list_name not in used:
+                self.fail(
+                    CHOICES,
+                    items[0]["row"],
+                    _("the choice list “%(list)s” is used by no question (a typo in list_name?)")
+                    % {"list": list_name},
+                )
+
+
+def scale_point(name: str) -> int | None:
+    return int(name) if re.fullmatch(r"-?\d+", name) else None
+
+
+def survey_rows(reader: SheetReader) -> list[dict[str, Any]]:
+    book = reader.book
+    if not book.survey and not book.survey_header:
+        reader.fail(SURVEY, None, _("the workbook has no survey sheet"))
+        return []
+    rows = dealias_and_group_headers(
+        sheet_name=SURVEY,
+        sheet_data=book.survey,
+        sheet_header=book.survey_header,
+        header_aliases=aliases.survey_header,
+        header_columns=set(MultipleChoiceQuestion.get_slot_names()),
+        headers_required={"type"},
+        default_language=reader.raw_default_language or "default",
+        strip_whitespace=True,
+        add_row_number=True,
+    ).data
+    return list(dealias_types(dict_array=[dict(r) for r in rows]))
+
+
+def type_parse(value: str) -> tuple[str, str | None, bool]:
+    """(kind, list name, or_other) where kind is begin_group, end_group, select_one,
+    select_multiple, or our question type; ("", None, False) when not supported."""
+    text = " ".join(str(value).split())
+    lowered = text.lower()
+    if lowered in ("begin_group", "begin group"):
+        return "begin_group", None, False
+    if lowered in ("end_group", "end group"):
+        return "end_group", None, False
+    if match := RE_SELECT.match(text):
+        command = aliases.select[match.group("select_command")]
+        if command not in ("select one", "select all that apply"):
+            return "", None, False
+        kind = "select_one" if command == "select one" else "select_multiple"
+        return kind, match.group("list_name"), bool(match.group("specify_other"))
+    return SIMPLE_TYPES.get(lowered, ""), None, False

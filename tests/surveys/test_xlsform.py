@@ -1,0 +1,339 @@
+"""XLSForm import and export (surveys/xlsform.py). Workbooks are built here with openpyxl, so
+every broken case shows the cells that break it."""
+
+from __future__ import annotations
+
+from io import BytesIO, StringIO
+from typing import Any
+
+import openpyxl
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.management import CommandError, call_command
+from django.utils import translation
+from pyxform.xls2xform import convert
+
+from surveys.definitions import definition_parse, questionnaire_export, questionnaire_load
+from surveys.models import Option, Question, Survey
+from surveys.xlsform import XLSFormError, xlsform_export, xlsform_import
+from tests.conftest import DATA
+from tests.factories import survey_2022_load
+
+KK, RU = "label::Kazakh (kk)", "label::Russian (ru)"
+HEADER = ["type", "name", KK, RU, "hint::Kazakh (kk)", "hint::Russian (ru)", "required",
+          "relevant", "constraint", "appearance", "saualnama_na"]  # fmt: skip
+CHOICES_HEADER = ["list_name", "name", KK, RU]
+SETTINGS = [["form_id", "form_title", "default_language", "saualnama_title::Russian (ru)"],
+            ["test_form", "Сынақ", "Kazakh (kk)", "Тест"]]  # fmt: skip
+YES_NO = [["yn", "yes", "Иә", "Да"], ["yn", "no", "Жоқ", "Нет"]]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("rita", password="pw-123456")
+
+
+def q(type_: str, name: str, kk: str = "Сұрақ", ru: str = "Вопрос", **cells: Any) -> list[Any]:
+    """A survey row in HEADER's columns; `cells` by column name (hint_kk, relevant, ...)."""
+    row: list[Any] = [type_, name, kk, ru] + [None] * (len(HEADER) - 4)
+    for key, value in cells.items():
+        column = {"hint_kk": "hint::Kazakh (kk)", "hint_ru": "hint::Russian (ru)"}.get(key, key)
+        row[HEADER.index(column)] = value
+    return row
+
+
+def workbook(
+    survey: list[list[Any]],
+    choices: list[list[Any]] | None = None,
+    settings: list[list[Any]] | None = None,
+    header: list[str] | None = None,
+    name: str = "form.xlsx",
+) -> ContentFile:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in (
+        ("survey", [header or HEADER, *survey]),
+        ("choices", [CHOICES_HEADER, *(choices or [])]),
+        ("settings", settings if settings is not None else SETTINGS),
+    ):
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    out = BytesIO()
+    book.save(out)
+    return ContentFile(out.getvalue(), name=name)
+
+
+def problems_of(file: ContentFile, user) -> list[tuple[str, int | None, str]]:
+    with pytest.raises(XLSFormError) as info:
+        xlsform_import(file=file, user=user)
+    assert not Survey.objects.exists()
+    return [(p.sheet, p.row, p.message) for p in info.value.problems]
+
+
+def has(problems, sheet: str, row: int | None, fragment: str) -> bool:
+    return any(s == sheet and r == row and fragment in m for s, r, m in problems)
+
+
+SCALE = [["five", str(v), str(v), str(v)] for v in range(1, 6)]
+
+
+def feature_workbook() -> ContentFile:
+    return workbook(
+        [
+            q("begin_group", "profile", "Профиль", "Профиль", hint_kk="Сип.", hint_ru="Опис."),
+            q("select_one yn", "works", required="yes"),
+            q(
+                "select_one region",
+                "region",
+                required="true",
+                appearance="minimal",
+                relevant="${works} = 'yes'",
+            ),
+            q("integer", "years", constraint=". >= 0 and . <= 50", required="yes"),
+            q("text", "note", hint_kk="Көмек", hint_ru="Помощь"),
+            q("text", "story", appearance="multiline"),
+            q("end_group", None, None, None),
+            q("begin_group", "views", "Пікір", "Мнения", relevant="selected(${works}, 'yes')"),
+            q(
+                "select_multiple barrier",
+                "barriers",
+                required="yes",
+                constraint="count-selected(.) >= 1 and count-selected(.) <= 2 and "
+                "not(selected(., 'none') and count-selected(.) > 1)",
+            ),
+            q(
+                "text",
+                "barriers_other",
+                "Көрсетіңіз",
+                "Укажите",
+                relevant="selected(${barriers}, 'other')",
+            ),
+            q(
+                "select_one yn or_other",
+                "heard",
+                relevant="${region} = 'north' or ${region} = 'west'",
+            ),
+            q("select_one five", "general", required="yes", saualnama_na="yes"),
+            q(
+                "begin_group",
+                "channels",
+                "Арналар",
+                "Каналы",
+                appearance="table-list",
+                hint_kk="Бағалаңыз",
+                hint_ru="Оцените",
+            ),
+            q("select_one five", "channels_phone", "Телефон", "Телефон", required="yes"),
+            q("select_one five", "channels_meeting", "Кездесу", "Встреча", required="yes"),
+            q("end_group", None, None, None),
+            q("end_group", None, None, None),
+        ],
+        [
+            *YES_NO,
+            ["region", "north", "Солтүстік", "Север"],
+            ["region", "west", "Батыс", "Запад"],
+            ["barrier", "language", "Тіл", "Язык"],
+            ["barrier", "time", "Уақыт", "Время"],
+            ["barrier", "none", "Жоқ", "Нет"],
+            ["barrier", "other", "Басқа", "Другое"],
+            ["five", "0", "Бағалай алмаймын", "Не могу оценить"],
+            ["five", "1", "Төмен", "Низкий"],
+            *SCALE[1:],
+        ],
+    )
+
+
+def test_every_supported_feature_is_imported(user):
+    survey = xlsform_import(file=feature_workbook(), user=user)
+    assert (survey.slug, survey.owner, survey.status) == ("test-form", user, "draft")
+    data = questionnaire_export(survey=survey)
+    assert data["title"] == {"kk": "Сынақ", "ru": "Тест"}
+    profile, views = data["sections"]
+    assert profile["description"] == {"kk": "Сип.", "ru": "Опис."}
+    works, region, years, note, story = profile["questions"]
+    assert works["type"] == "single" and "required" not in works
+    assert region["widget"] == "dropdown"
+    assert region["show_if"] == {"question": "works", "options": ["yes"]}
+    assert (years["type"], years["min"], years["max"]) == ("number", 0, 50)
+    assert note["type"] == "short_text" and note["required"] is False
+    assert note["help"] == {"kk": "Көмек", "ru": "Помощь"}
+    assert story["type"] == "long_text"
+    assert views["show_if"] == {"question": "works", "options": ["yes"]}
+    barriers, heard, general, channels = views["questions"]
+    assert (barriers["min_choices"], barriers["max_choices"]) == (1, 2)
+    assert [o["code"] for o in barriers["options"] if o.get("exclusive")] == ["none"]
+    assert [o["code"] for o in barriers["options"] if o.get("other")] == ["other"]
+    assert heard["options"][-1] == {
+        "code": "other", "label": {"kk": "Басқа", "ru": "Другое"}, "other": True,
+    }  # fmt: skip
+    assert heard["show_if"] == {"question": "region", "options": ["north", "west"]}
+    assert general["type"] == "rating"
+    assert general["scale"] == {
+        "min": 1, "max": 5, "na": True,
+        "labels": {0: {"kk": "Бағалай алмаймын", "ru": "Не могу оценить"},
+                   1: {"kk": "Төмен", "ru": "Низкий"}},
+    }  # fmt: skip
+    assert channels["type"] == "matrix" and "required" not in channels
+    assert channels["help"] == {"kk": "Бағалаңыз", "ru": "Оцените"}
+    assert [r["code"] for r in channels["rows"]] == ["phone", "meeting"]
+    # Same list as the rating, without saualnama_na: 0 is an ordinary point of the scale.
+    assert (channels["scale"]["min"], channels["scale"]["max"]) == (0, 5)
+    assert "na" not in channels["scale"]
+
+
+def test_questions_outside_any_group_get_a_default_section(user):
+    survey = xlsform_import(file=workbook([q("select_one yn", "works")], YES_NO), user=user)
+    (section,) = questionnaire_export(survey=survey)["sections"]
+    assert section["code"] == "main"
+    assert section["title"] == {"kk": "Сынақ", "ru": "Тест"}
+
+
+def test_short_language_columns_are_accepted(user):
+    header = ["type", "name", "label::kk", "label::ru"]
+    settings = [["form_id", "form_title", "saualnama_title::ru"], ["short", "Қысқа", "Краткий"]]
+    file = workbook([["integer", "age", "Жас", "Возраст"]], settings=settings, header=header)
+    survey = xlsform_import(file=file, user=user)
+    assert Question.objects.get(survey=survey, code="age").text_ru == "Возраст"
+
+
+def test_a_plain_label_column_reports_the_missing_language(user):
+    header = ["type", "name", "label"]
+    problems = problems_of(workbook([["integer", "age", "Жас"]], header=header), user)
+    assert has(problems, "survey", 2, "the Russian text is missing")
+
+
+def test_an_existing_slug_is_refused_and_a_free_one_offered(user):
+    first = xlsform_import(file=workbook([q("integer", "age")]), user=user)
+    with pytest.raises(XLSFormError) as info:
+        xlsform_import(file=workbook([q("integer", "years")]), user=user)
+    assert "test-form-2" in str(info.value)
+    assert Question.objects.get(survey=first).code == "age"  # never overwritten
+    again = xlsform_import(file=workbook([q("integer", "years")]), user=user, slug="test-form-2")
+    assert again.questions.get().code == "years"
+
+
+BROKEN = [
+    pytest.param([q("geopoint", "where")], [], ("survey", 2, "type “geopoint” is not supported"),
+                 id="unknown-type"),
+    pytest.param([q("integer", "age", constraint=". > 0 or . < 5")], [],
+                 ("survey", 2, "constraint “. > 0 or . < 5” is not supported"),
+                 id="bad-constraint"),
+    pytest.param([q("integer", "age", relevant="${nobody} = 'x'")], [],
+                 ("survey", 2, "unknown question “nobody”"), id="unknown-relevant"),
+    pytest.param([q("integer", "age", relevant="${works} = 'yes'"), q("select_one yn", "works")],
+                 YES_NO, ("survey", 2, "comes later"), id="later-relevant"),
+    pytest.param([q("integer", "age"), q("integer", "age")], [],
+                 ("survey", 3, "the code “age” is used twice"), id="duplicate-names"),
+    pytest.param([q("select_one colours", "colour")], [],
+                 ("survey", 2, "the choice list “colours” is not on the choices sheet"),
+                 id="missing-list"),
+    pytest.param([q("select_one yn", "works")], [["yn", "yes", None, "Да"], YES_NO[1]],
+                 ("choices", 2, "the Kazakh text is missing"), id="missing-kk-label"),
+    pytest.param([q("select_one yn", "works")], [["ny", "yes", "Иә", "Да"], YES_NO[1]],
+                 ("choices", 2, "the choice list “ny” is used by no question"),
+                 id="list-name-typo"),
+    pytest.param([q("select_one yn", "works"),
+                  q("integer", "age", relevant="${works} = 'yes' and ${works} != 'no'")],
+                 YES_NO, ("survey", 3, "relevant “${works} = 'yes' and ${works} != 'no'” is not "
+                          "supported"), id="complex-relevant"),
+    pytest.param([q("begin_repeat", "kids"), q("integer", "age"), q("end_repeat", None)], [],
+                 ("survey", 2, "type “begin_repeat” is not supported"), id="repeat"),
+    pytest.param([q("decimal", "share")], [], ("survey", 2, "use integer"), id="decimal"),
+    pytest.param([q("select_one yn", "works", appearance="likert")], YES_NO,
+                 ("survey", 2, "appearance “likert” is not supported"), id="appearance"),
+    pytest.param([q("begin_group", "g"), q("integer", "age")], [],
+                 ("survey", 2, "this begin_group has no end_group"), id="unclosed-group"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("survey", "choices", "expected"), BROKEN)
+def test_a_broken_workbook_is_refused_by_sheet_and_row(user, survey, choices, expected):
+    problems = problems_of(workbook(survey, choices), user)
+    assert has(problems, *expected), problems
+
+
+def test_a_list_name_typo_on_the_survey_sheet_is_reported_at_its_row(user):
+    problems = problems_of(workbook([q("integer", "age"), q("select_one yno", "x")], YES_NO), user)
+    assert has(problems, "survey", 3, "the choice list “yno” is not on the choices sheet")
+
+
+def test_every_problem_is_reported_at_once(user):
+    file = workbook(
+        [
+            q("select_one yn", "works"),
+            q("geopoint", "where"),
+            q("integer", "age", None, "Возраст", constraint=". >= 0 or . < 9"),
+            q("note", "hello"),
+            q("integer", "later", relevant="selected(${works}, 'yes') and ${age} > 3"),
+        ],
+        [YES_NO[0], ["yn", "no", "Жоқ", None]],
+    )
+    problems = problems_of(file, user)
+    assert has(problems, "survey", 3, "“geopoint”")
+    assert has(problems, "survey", 4, "constraint")
+    assert has(problems, "survey", 4, "label: the Kazakh text is missing")
+    assert has(problems, "survey", 5, "“note”")
+    assert has(problems, "survey", 6, "relevant")
+    assert has(problems, "choices", 3, "the Russian text is missing")
+
+
+def test_an_unreadable_file_is_refused(user):
+    problems = problems_of(ContentFile(b"PK\x03\x04 not a workbook", name="x.xlsx"), user)
+    assert problems[0][0] == "workbook"
+
+
+def _without_slug_status(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in ("slug", "status")}
+
+
+def test_the_2022_questionnaire_exported_and_reimported_is_identical(user):
+    original = survey_2022_load()
+    content = xlsform_export(survey=original)
+    copy = xlsform_import(file=ContentFile(content, name="x.xlsx"), user=user, slug="copy-2022")
+    assert copy.status == "draft"
+    exported = questionnaire_export(survey=copy)
+    assert _without_slug_status(exported) == _without_slug_status(
+        questionnaire_export(survey=original)
+    )
+
+
+def test_the_mini_questionnaire_round_trips(user):
+    original = questionnaire_load(data=definition_parse(text=(DATA / "mini.yaml").read_text()))
+    content = xlsform_export(survey=original)
+    copy = xlsform_import(file=ContentFile(content, name="x.xlsx"), user=user, slug="mini-2")
+    assert _without_slug_status(questionnaire_export(survey=copy)) == _without_slug_status(
+        questionnaire_export(survey=original)
+    )
+
+
+def test_pyxform_converts_the_export_without_errors(db):
+    content = xlsform_export(survey=survey_2022_load())
+    warnings: list[str] = []
+    result = convert(xlsform=BytesIO(content), file_type=".xlsx", validate=False, warnings=warnings)
+    assert "<h:title>Мемлекеттік қызметшілердің" in result.xform
+    assert 'appearance="field-list"' in result.xform  # the matrices, as table-list groups
+    assert not [w for w in warnings if "row" in w], warnings
+
+
+def test_the_commands_import_and_export(user, tmp_path):
+    survey_2022_load()
+    path = tmp_path / "out.xlsx"
+    call_command("export_xlsform", "civil-service-communication-2022", "-o", str(path))
+    out = StringIO()
+    call_command("import_xlsform", str(path), "--slug", "wave-2", "--owner", "rita", stdout=out)
+    assert "wave-2" in out.getvalue()
+    assert Survey.objects.get(slug="wave-2").owner == user
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("import_xlsform", str(path), "--owner", "rita")
+    assert (
+        Option.objects.filter(question__survey__slug="wave-2").count()
+        == Option.objects.filter(question__survey__slug="civil-service-communication-2022").count()
+    )
