@@ -1,0 +1,122 @@
+"""What every builder view shares: object lookup inside a survey, service errors on forms,
+reorder requests from drag and drop or from the up/down buttons, and the reply to each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from surveys.builder import BuilderError
+from surveys.models import Option, Question, Row, Section, Survey
+
+
+def language() -> str:
+    """The interface language, which also picks the language of questionnaire texts shown."""
+    current = translation.get_language() or "kk"
+    return current if current in ("kk", "ru") else "kk"
+
+
+def section_get(survey: Survey, code: str) -> Section:
+    try:
+        return survey.sections.get(code=code)
+    except Section.DoesNotExist:
+        raise Http404 from None
+
+
+def question_get(survey: Survey, code: str) -> Question:
+    try:
+        return survey.questions.select_related("section").get(code=code)
+    except Question.DoesNotExist:
+        raise Http404 from None
+
+
+def item_get(question: Question, kind: str, code: str) -> Option | Row:
+    items = question.options if kind == "option" else question.rows
+    try:
+        return items.get(code=code)
+    except (Option.DoesNotExist, Row.DoesNotExist):
+        raise Http404 from None
+
+
+def errors_attach(form: forms.Form, error: BuilderError) -> None:
+    """The service's errors on the form: by field where the form has it, else above the form."""
+    for field, found in error.errors.items():
+        name = field if field in form.fields else None
+        for message in found:
+            form.add_error(name, message)
+
+
+def error_messages(error: BuilderError) -> list[str]:
+    return [message for found in error.errors.values() for message in found]
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """builder.js asks for JSON; a plain form post gets a redirect."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def order_requested(request: HttpRequest, current: Sequence[str]) -> list[str]:
+    """The new full order: posted as `codes` by drag and drop, or one `move` up or down."""
+    codes = request.POST.getlist("codes")
+    if codes:
+        return codes
+    order = list(current)
+    code, direction = request.POST.get("move", ""), request.POST.get("direction", "")
+    if code not in order:
+        return order
+    i = order.index(code)
+    j = i - 1 if direction == "up" else i + 1 if direction == "down" else i
+    if 0 <= j < len(order):
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def reorder_reply(
+    request: HttpRequest, *, error: BuilderError | None, codes: Sequence[str], back: str
+) -> HttpResponse:
+    if wants_json(request):
+        if error is not None:
+            return JsonResponse({"ok": False, "errors": error.errors}, status=400)
+        return JsonResponse({"ok": True, "codes": list(codes)})
+    if error is not None:
+        for message in error_messages(error):
+            messages.error(request, message)
+    return redirect(back)
+
+
+def back_url(request: HttpRequest, default: str) -> str:
+    """A `next` field pointing into this site, or `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def optional_url(name: str, **kwargs: Any) -> str | None:
+    """A link to a page another part of the builder may not provide yet."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def edit_url(survey: Survey, anchor: str = "") -> str:
+    url = reverse("builder:edit", kwargs={"slug": survey.slug})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def question_url(question: Question, anchor: str = "") -> str:
+    url = reverse(
+        "builder:question_edit", kwargs={"slug": question.survey.slug, "code": question.code}
+    )
+    return f"{url}#{anchor}" if anchor else url

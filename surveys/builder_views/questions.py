@@ -1,0 +1,130 @@
+"""Builder views of questions: add to a section, the question's page and its settings, its
+display condition, delete, and reorder within or across sections."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from surveys import builder
+from surveys.builder import BuilderError
+from surveys.builder_access import builder_required, builder_survey_get
+from surveys.builder_forms import ConditionForm, QuestionForm
+from surveys.builder_selectors import condition_candidates
+from surveys.models import Question
+
+from .common import (
+    edit_url,
+    error_messages,
+    errors_attach,
+    language,
+    order_requested,
+    question_get,
+    question_url,
+    reorder_reply,
+    section_get,
+)
+from .pages import question_page
+
+
+@builder_required
+@require_http_methods(["GET", "POST"])
+def question_add(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    survey = builder_survey_get(request=request, slug=slug)
+    section = section_get(survey, code)
+    kind = request.GET.get("type", "")
+    initial = {"type": kind} if kind in Question.Type.values else {}
+    form = QuestionForm(request.POST or None, initial={"required": True, **initial})
+    if request.method == "POST" and form.is_valid():
+        try:
+            question = builder.question_add(
+                section=section, user=request.user, data=form.cleaned_data
+            )
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Question added."))
+            return redirect(question_url(question))
+    status = 400 if request.method == "POST" else 200
+    context = {"survey": survey, "section": section, "form": form, "lang": language()}
+    return render(request, "builder/question_add.html", context, status=status)
+
+
+@builder_required
+@require_http_methods(["GET", "POST"])
+def question_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    survey = builder_survey_get(request=request, slug=slug)
+    question = question_get(survey, code)
+    if request.method == "GET":
+        return question_page(request, question)
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        try:
+            question = builder.question_update(
+                question=question, user=request.user, data=form.cleaned_data
+            )
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Question saved."))
+            return redirect(question_url(question))
+    question.refresh_from_db()
+    return question_page(request, question, question_form=form, status=400)
+
+
+@builder_required
+@require_POST
+def question_condition(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    survey = builder_survey_get(request=request, slug=slug)
+    question = question_get(survey, code)
+    form = ConditionForm(
+        request.POST, candidates=condition_candidates(target=question), language=language()
+    )
+    if form.is_valid():
+        try:
+            builder.condition_set(
+                target=question,
+                user=request.user,
+                question_code=form.cleaned_data["question_code"],
+                option_codes=form.cleaned_data["option_codes"],
+            )
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Display condition saved."))
+            return redirect(question_url(question, "condition"))
+    return question_page(request, question, condition_form=form, status=400)
+
+
+@builder_required
+@require_POST
+def question_delete(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    survey = builder_survey_get(request=request, slug=slug)
+    question = question_get(survey, code)
+    section_code = question.section.code
+    try:
+        builder.question_delete(question=question, user=request.user)
+    except BuilderError as error:
+        return question_page(request, question, status=400, action_errors=error_messages(error))
+    messages.success(request, _("Question deleted."))
+    return redirect(edit_url(survey, f"section-{section_code}"))
+
+
+@builder_required
+@require_POST
+def questions_reorder(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    survey = builder_survey_get(request=request, slug=slug)
+    section = section_get(survey, code)
+    current = list(section.questions.order_by("position", "id").values_list("code", flat=True))
+    codes = order_requested(request, current)
+    error = None
+    try:
+        builder.questions_reorder(section=section, user=request.user, codes=codes)
+    except BuilderError as caught:
+        error = caught
+    moved = request.POST.get("move")
+    back = edit_url(survey, f"question-{moved}" if moved else f"section-{section.code}")
+    return reorder_reply(request, error=error, codes=codes, back=back)

@@ -1,0 +1,147 @@
+"""Builder views of sections: add, edit with its display condition, delete, reorder."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from surveys import builder
+from surveys.builder import BuilderError
+from surveys.builder_access import builder_required, builder_survey_get
+from surveys.builder_forms import ConditionForm, SectionForm
+from surveys.builder_selectors import condition_candidates, survey_locked
+from surveys.models import Section
+
+from .common import (
+    edit_url,
+    error_messages,
+    errors_attach,
+    language,
+    order_requested,
+    reorder_reply,
+    section_get,
+)
+from .pages import edit_page
+
+
+@builder_required
+@require_POST
+def section_add(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = builder_survey_get(request=request, slug=slug)
+    form = SectionForm(request.POST, prefix="section")
+    if form.is_valid():
+        try:
+            section = builder.section_add(survey=survey, user=request.user, data=form.cleaned_data)
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Section added."))
+            return redirect(edit_url(survey, f"section-{section.code}"))
+    return edit_page(request, survey, status=400, section_form=form)
+
+
+def _section_page(
+    request: HttpRequest,
+    section: Section,
+    *,
+    form: SectionForm | None = None,
+    condition_form: ConditionForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    lang = language()
+    context = {
+        "survey": section.survey,
+        "section": section,
+        "lang": lang,
+        "locked": survey_locked(survey=section.survey),
+        "form": form or SectionForm(initial=SectionForm.initial_from(section)),
+        "condition_form": condition_form
+        or ConditionForm(
+            initial=ConditionForm.initial_for(section),
+            candidates=condition_candidates(target=section),
+            language=lang,
+        ),
+    }
+    return render(request, "builder/section.html", context, status=status)
+
+
+@builder_required
+@require_http_methods(["GET", "POST"])
+def section_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    survey = builder_survey_get(request=request, slug=slug)
+    section = section_get(survey, code)
+    if request.method == "GET":
+        return _section_page(request, section)
+    form = SectionForm(request.POST)
+    if form.is_valid():
+        try:
+            section = builder.section_update(
+                section=section, user=request.user, data=form.cleaned_data
+            )
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Section saved."))
+            return redirect(edit_url(survey, f"section-{section.code}"))
+    section.refresh_from_db()
+    return _section_page(request, section, form=form, status=400)
+
+
+@builder_required
+@require_POST
+def section_condition(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    survey = builder_survey_get(request=request, slug=slug)
+    section = section_get(survey, code)
+    form = ConditionForm(
+        request.POST, candidates=condition_candidates(target=section), language=language()
+    )
+    if form.is_valid():
+        try:
+            builder.condition_set(
+                target=section,
+                user=request.user,
+                question_code=form.cleaned_data["question_code"],
+                option_codes=form.cleaned_data["option_codes"],
+            )
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Display condition saved."))
+            return redirect(edit_url(survey, f"section-{section.code}"))
+    return _section_page(request, section, condition_form=form, status=400)
+
+
+@builder_required
+@require_http_methods(["GET", "POST"])
+def section_delete(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    survey = builder_survey_get(request=request, slug=slug)
+    section = section_get(survey, code)
+    if request.method == "GET":
+        # Deleting a section takes its questions with it: ask once, on a page of its own.
+        context = {"survey": survey, "section": section, "lang": language()}
+        return render(request, "builder/section_delete.html", context)
+    try:
+        builder.section_delete(section=section, user=request.user)
+    except BuilderError as error:
+        return edit_page(request, survey, status=400, action_errors=error_messages(error))
+    messages.success(request, _("Section deleted."))
+    return redirect(edit_url(survey))
+
+
+@builder_required
+@require_POST
+def sections_reorder(request: HttpRequest, slug: str) -> HttpResponse:
+    survey = builder_survey_get(request=request, slug=slug)
+    current = list(survey.sections.order_by("position", "id").values_list("code", flat=True))
+    codes = order_requested(request, current)
+    error = None
+    try:
+        builder.sections_reorder(survey=survey, user=request.user, codes=codes)
+    except BuilderError as caught:
+        error = caught
+    moved = request.POST.get("move")
+    back = edit_url(survey, f"section-{moved}" if moved else "sections")
+    return reorder_reply(request, error=error, codes=codes, back=back)
