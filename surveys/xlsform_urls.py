@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+"""XLSForm routes of the builder (under /build/, before the builder's own `<slug>/`)."""
+
+from django.urls import path
+
+from . import xlsform_views
 
 app_name = "xlsform"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("import/xlsform/", xlsform_views.xlsform_upload, name="import"),
+    path("<slug:slug>/xlsform.xlsx", xlsform_views.xlsform_download, name="export"),
+]
