@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A database connection lost under a respondent's page gives a page to try again (503).
+    "surveys.middleware.DatabaseRetryMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the view into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -73,6 +75,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# A persistent connection (CONN_MAX_AGE, e.g. ?conn_max_age=60 in DATABASE_URL) that the server
+# dropped is replaced at the next request instead of failing it.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Axes first: it refuses a locked-out username and IP before any password is checked.

@@ -1,0 +1,457 @@
+"""Load test: N concurrent respondents answer the 2022 questionnaire through gunicorn.
+
+    python bench/load.py [--respondents 200] [--duration 60] [--database saualnama_load]
+
+Each respondent is a browser of its own (cookies, CSRF token, redirects followed one by one): the
+welcome page, "start", then every section page posted with valid answers generated from the
+questionnaire (the seed generator's `ResponseFiller`), down to the thank-you page; then a new
+respondent takes its place until the time is up. After the deadline no new page is asked for,
+so respondents caught in the middle stay drafts. Then the database is checked: every thank-you
+has exactly one complete response holding exactly the answers posted, every draft holds only
+answers that were posted, no answer row is duplicated, and the server returned no 5xx.
+
+The database is dropped and created again, migrated and loaded with the questionnaire (unless
+`--reuse`). tests/reliability/test_load.py runs the same code, scaled down, on the test database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONNAIRE = ROOT / "surveys" / "questionnaires" / "civil-service-communication-2022.yaml"
+SLUG = "civil-service-communication-2022"
+PG = "postgres://postgres@127.0.0.1:5432"
+REQUEST_TIMEOUT = 60.0  # seconds; a request that takes longer counts as failed
+MAX_PAGES = 20  # a respondent never needs more; a loop would be a bug
+NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*?\bname="([^"]+)"')
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+KEY = re.compile(r"/r/([0-9a-f-]{36})/")
+
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+# What the respondents post, generated and checked before the run (Django needed).
+
+
+def answers_generate(*, schema: Any, count: int, seed: int = 7) -> list[dict[str, list[str]]]:
+    """`count` valid complete answer sets, as form fields: wide key -> posted values."""
+    from surveys.seed import ResponseFiller
+    from surveys.validation import response_validate
+
+    filler = ResponseFiller(schema=schema, rng=random.Random(seed))
+    sets = []
+    for number in range(count):
+        data = filler.data(language="kk" if number % 2 else "ru")
+        result = response_validate(schema=schema, data=data)
+        if not result.is_valid:
+            raise AssertionError(f"generated answers are invalid: {result.errors}")
+        sets.append(
+            {k: [str(x) for x in v] if isinstance(v, list) else [str(v)] for k, v in data.items()}
+        )
+    return sets
+
+
+# The server.
+
+
+def port_free() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(*, database_url: str, redis_url: str) -> dict[str, str]:
+    """Production-like Django (no debug, no query log) over plain HTTP on loopback."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "false",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@contextlib.contextmanager
+def gunicorn_serve(
+    *, database_url: str, redis_url: str = "", workers: int = 4, threads: int = 4, log: Path
+) -> Iterator[str]:
+    """gunicorn on a free loopback port, its output in `log`; yields its base URL, then stops it."""
+    port = port_free()
+    command = [
+        sys.executable, "-m", "gunicorn", "config.wsgi:application",
+        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+        "--timeout", "120", "--graceful-timeout", "5", "--log-level", "warning",
+    ]  # fmt: skip
+    env = server_env(database_url=database_url, redis_url=redis_url)
+    output = log.open("w")
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"gunicorn exited with {process.returncode}")
+            try:
+                httpx.get(base + "/", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not answer within 60 s") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        output.close()
+
+
+# The respondents.
+
+
+@dataclass
+class Respondent:
+    answers: dict[str, list[str]]
+    keys: set[str] = field(default_factory=set)  # every response key the server sent us to
+    saved: set[str] = field(default_factory=set)  # wide keys of pages the server accepted
+    thanked: bool = False
+    problem: str = ""
+
+
+@dataclass
+class LoadResult:
+    respondents: list[Respondent]
+    samples: list[tuple[str, int, float]]  # (request kind, HTTP status or 0, seconds)
+    elapsed: float
+    started_at: datetime
+
+    @property
+    def thanked(self) -> int:
+        return sum(r.thanked for r in self.respondents)
+
+    def server_errors(self) -> list[tuple[str, int, float]]:
+        return [s for s in self.samples if s[1] >= 500 or s[1] == 0]
+
+
+class CutOff(Exception):
+    """The time is up: this respondent asks for no further page."""
+
+
+def _kind(method: str, path: str) -> str:
+    if path.endswith("/start/"):
+        return "start"
+    if path.endswith("/thanks/"):
+        return "thanks"
+    if "/r/" not in path:
+        return "welcome"
+    if path.rstrip("/").split("/")[-1].isdigit():
+        return "page POST" if method == "POST" else "page GET"
+    return "resume"
+
+
+class Browser:
+    """One respondent's browser: its own cookies, each redirect followed and timed as a request."""
+
+    def __init__(self, client: httpx.AsyncClient, samples: list, deadline: float) -> None:
+        self.client, self.samples, self.deadline = client, samples, deadline
+
+    async def go(self, method: str, url: str, data: dict | None = None) -> httpx.Response:
+        if time.monotonic() >= self.deadline:
+            raise CutOff
+        for _hop in range(6):
+            kind = _kind(method, httpx.URL(url).path)
+            started = time.perf_counter()
+            try:
+                reply = await self.client.request(method, url, data=data)
+            except httpx.TransportError:
+                self.samples.append((kind, 0, time.perf_counter() - started))
+                raise
+            self.samples.append((kind, reply.status_code, time.perf_counter() - started))
+            if reply.status_code not in (301, 302, 303):
+                return reply
+            # A browser follows a redirect even once the deadline has passed.
+            url, method, data = str(reply.url.join(reply.headers["location"])), "GET", None
+        raise RuntimeError(f"too many redirects from {url}")
+
+
+def _csrf(html: str) -> str:
+    found = CSRF.search(html)
+    if found is None:
+        raise RuntimeError("no CSRF token on the page")
+    return found.group(1)
+
+
+async def respondent_run(browser: Browser, slug: str, respondent: Respondent) -> None:
+    welcome = await browser.go("GET", f"/s/{slug}/")
+    reply = await browser.go(
+        "POST", f"/s/{slug}/start/", {"csrfmiddlewaretoken": _csrf(welcome.text)}
+    )
+    for _page in range(MAX_PAGES):
+        if found := KEY.search(reply.url.path):
+            respondent.keys.add(found.group(1))
+        if reply.url.path.endswith("/thanks/"):
+            respondent.thanked = reply.status_code == 200
+            return
+        if reply.status_code != 200:
+            respondent.problem = f"HTTP {reply.status_code} at {reply.url.path}"
+            return
+        html = reply.text
+        names = set(NAME.findall(html))
+        fields = {k: v for k, v in respondent.answers.items() if k in names}
+        action = "submit" if 'name="action" value="submit"' in html else "next"
+        posted = {**fields, "action": action, "csrfmiddlewaretoken": _csrf(html)}
+        before = reply.url.path
+        reply = await browser.go("POST", str(reply.url), posted)
+        if reply.url.path == before:
+            respondent.problem = f"valid answers refused at {before}"
+            return
+        respondent.saved.update(fields)
+    respondent.problem = "more pages than any questionnaire has"
+
+
+async def _seat(
+    base: str, slug: str, pool: Iterator, respondents: list, samples: list, ends: tuple
+) -> None:
+    """One seat of the crowd: respondent after respondent until the time is up."""
+    last_start, deadline = ends
+    headers = {"Origin": base, "Accept-Language": "kk"}
+    timeout = httpx.Timeout(REQUEST_TIMEOUT)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=timeout) as client:
+        while time.monotonic() < last_start:
+            respondent = Respondent(answers=next(pool))
+            respondents.append(respondent)
+            client.cookies.clear()  # a new browser
+            try:
+                await respondent_run(Browser(client, samples, deadline), slug, respondent)
+            except CutOff:
+                pass
+            except (httpx.HTTPError, RuntimeError) as error:
+                respondent.problem = f"{type(error).__name__}: {error}"
+
+
+async def load_run(
+    *,
+    base: str,
+    slug: str,
+    answers: list[dict[str, list[str]]],
+    seats: int,
+    duration: float,
+    finish: float = 0,
+) -> LoadResult:
+    """`seats` respondents at a time for `duration` seconds; then those still answering get
+    `finish` more seconds to reach the end (0: they stop where they are, drafts)."""
+    from django.utils import timezone
+
+    started_at = timezone.now()
+    respondents: list[Respondent] = []
+    samples: list[tuple[str, int, float]] = []
+    pool = itertools.cycle(answers)  # an answer set may be given again: each is valid
+    started = time.monotonic()
+    ends = (started + duration, started + duration + finish)
+    await asyncio.gather(
+        *(_seat(base, slug, pool, respondents, samples, ends) for _ in range(seats))
+    )
+    return LoadResult(respondents, samples, time.monotonic() - started, started_at)
+
+
+# After the run: what the database holds.
+
+
+def database_check(*, survey: Any, result: LoadResult) -> list[str]:
+    """Every way the stored responses differ from what the respondents saw; empty when sound."""
+    from django.db.models import Count
+
+    from surveys.answers import answers_to_wide
+    from surveys.models import Answer, Response
+    from surveys.selectors import answers_from_rows, survey_schema_get
+    from surveys.validation import response_validate
+
+    schema = survey_schema_get(survey=survey)
+    problems = [
+        f"{len(s)} request(s) failed or answered 5xx" for s in [result.server_errors()] if s
+    ]
+    problems += [f"respondent: {r.problem}" for r in result.respondents if r.problem]
+    stored = {
+        str(r.key): r
+        for r in Response.objects.filter(survey=survey, started_at__gte=result.started_at)
+    }
+    rows: dict[int, list[tuple]] = defaultdict(list)
+    for response_id, *row in Answer.objects.filter(response__in=stored.values()).values_list(
+        "response_id", "question_id", "option_id", "row_id", "value_int", "value_text"
+    ):
+        rows[response_id].append(tuple(row))
+    claimed: set[str] = set()
+    for respondent in result.respondents:
+        if len(respondent.keys) > 1:
+            problems.append(f"one respondent was given {len(respondent.keys)} responses")
+        claimed |= respondent.keys
+        for key in respondent.keys:
+            response = stored.get(key)
+            if response is None:
+                problems.append(f"response {key} is not stored")
+                continue
+            held = answers_to_wide(schema, answers_from_rows(schema, rows[response.pk]))
+            posted = {k: " ".join(v) for k, v in respondent.answers.items()}
+            expected = answers_to_wide(
+                schema, response_validate(schema=schema, data=posted).answers
+            )
+            complete = response.status == Response.Status.COMPLETE
+            if respondent.thanked != complete:
+                problems.append(
+                    f"response {key} is {response.status} after thanked={respondent.thanked}"
+                )
+            if complete and (
+                held != expected or not response_validate(schema=schema, data=held).is_valid
+            ):
+                problems.append(f"complete response {key} differs from the answers posted")
+            wide_saved = {k for k in expected if k in respondent.saved}
+            if not complete and any(held.get(k) != expected.get(k) for k in {*held, *wide_saved}):
+                problems.append(f"draft {key} holds other answers than those posted")
+    problems += [f"response {k} was started by no respondent" for k in stored.keys() - claimed]
+    duplicated = (
+        Answer.objects.filter(response__in=stored.values())
+        .values("response_id", "question_id", "option_id", "row_id")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+    )
+    problems += [f"duplicated answer row: {d}" for d in duplicated[:10]]
+    return problems
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+
+
+def report(result: LoadResult) -> str:
+    """Throughput and latency percentiles per request kind, as a Markdown table."""
+    by_kind: dict[str, list[float]] = defaultdict(list)
+    statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    for kind, status, seconds in result.samples:
+        by_kind[kind].append(seconds * 1000)
+        statuses[kind][status] += 1
+    order = ["welcome", "start", "resume", "page GET", "page POST", "thanks"]
+    lines = [
+        f"{len(result.respondents)} respondents started, {result.thanked} complete responses, "
+        f"{len(result.samples)} requests in {result.elapsed:.1f} s: "
+        f"{result.thanked / result.elapsed:.2f} complete responses/s, "
+        f"{len(result.samples) / result.elapsed:.1f} requests/s",
+        "",
+        "| request | count | statuses | p50 ms | p90 ms | p99 ms | max ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for kind in sorted(by_kind, key=lambda k: order.index(k) if k in order else len(order)):
+        values = by_kind[kind]
+        codes = " ".join(f"{s}:{n}" for s, n in sorted(statuses[kind].items()))
+        cells = [percentile(values, p) for p in (0.5, 0.9, 0.99)] + [max(values)]
+        lines.append(
+            f"| {kind} | {len(values)} | {codes} | " + " | ".join(f"{c:.0f}" for c in cells) + " |"
+        )
+    return "\n".join(lines)
+
+
+# The command line: a fresh database of its own, gunicorn, the crowd, the check.
+
+
+def database_prepare(name: str, reuse: bool) -> str:
+    import psycopg
+
+    url = f"{PG}/{name}"
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if exists and not reuse:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        if not exists or not reuse:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    env = server_env(database_url=url, redis_url="")
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=env, check=True, cwd=ROOT)
+    if not reuse or not exists:
+        subprocess.run([*manage, "load_questionnaire", str(QUESTIONNAIRE)], env=env, check=True)
+    return url
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--respondents", type=int, default=200, help="concurrent respondents")
+    parser.add_argument("--duration", type=float, default=60, help="seconds")
+    parser.add_argument("--database", default="saualnama_load")
+    parser.add_argument("--reuse", action="store_true", help="keep the database's data")
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--redis-url", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    )
+    args = parser.parse_args()
+
+    url = database_prepare(args.database, args.reuse)
+    os.environ.update(server_env(database_url=url, redis_url=args.redis_url))
+    import django
+
+    django.setup()
+    from surveys.models import Survey
+    from surveys.selectors import survey_schema_get
+
+    survey = Survey.objects.get(slug=SLUG)
+    answers = answers_generate(schema=survey_schema_get(survey=survey), count=1000)
+    log = Path(tempfile.gettempdir()) / f"{args.database}-gunicorn.log"
+    with gunicorn_serve(
+        database_url=url,
+        redis_url=args.redis_url,
+        workers=args.workers,
+        threads=args.threads,
+        log=log,
+    ) as base:
+        load = os.getloadavg()
+        result = asyncio.run(
+            load_run(
+                base=base,
+                slug=SLUG,
+                answers=answers,
+                seats=args.respondents,
+                duration=args.duration,
+            )
+        )
+        load_after = os.getloadavg()
+    problems = database_check(survey=survey, result=result)
+    print(report(result))
+    print(
+        f"\nload average (1 min) before {load[0]:.2f}, after {load_after[0]:.2f}; "
+        f"nproc {os.cpu_count()}"
+    )
+    print(f"gunicorn's log: {log}")
+    print("\ndatabase check: " + ("sound" if not problems else f"{len(problems)} problem(s)"))
+    for problem in problems[:50]:
+        print("  " + problem)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

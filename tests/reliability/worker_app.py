@@ -1,0 +1,43 @@
+"""The Celery app of the worker-kill test: the project's own, with a pause inside the results task.
+
+    SAUALNAMA_TEST_MARKS=/tmp/marks SAUALNAMA_TEST_HOLD=60 \
+        celery -A tests.reliability.worker_app worker --pool solo
+
+Each run of the task appends this process's id to the marks file once it has set the snapshot
+running, then holds for SAUALNAMA_TEST_HOLD seconds, so that the test can kill the worker at a
+known point of the task. The hook lives here, under tests/: nothing of it ships.
+"""
+
+import os
+import time
+from pathlib import Path
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+django.setup()
+
+import analytics.services  # noqa: E402
+from config.celery import app  # noqa: E402
+
+MARKS = Path(os.environ["SAUALNAMA_TEST_MARKS"])
+HOLD = float(os.environ.get("SAUALNAMA_TEST_HOLD", "0"))
+_counts_get = analytics.services.answer_counts_get
+
+
+def _counts_get_after_a_pause(**kwargs):
+    with MARKS.open("a") as marks:
+        marks.write(f"{os.getpid()}\n")
+    time.sleep(HOLD)
+    return _counts_get(**kwargs)
+
+
+analytics.services.answer_counts_get = _counts_get_after_a_pause
+# A message taken by a worker that died is handed out again once it is this old (1 hour by
+# default); the test cannot wait that long.
+app.conf.broker_transport_options = {
+    **app.conf.broker_transport_options,
+    "visibility_timeout": 1,
+}
+
+__all__ = ["app"]
