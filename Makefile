@@ -51,5 +51,11 @@ messages: install
 bench: install
 	$(PY) bench/run.py $(if $(SIZES),--sizes $(SIZES))
 
+# 200 respondents at once through gunicorn for 60 s on PostgreSQL, then a check of every response
+# (bench/LOAD.md). `make load RESPONDENTS=50 DURATION=20` for a shorter run.
+.PHONY: load
+load: install
+	$(PY) bench/load.py $(if $(RESPONDENTS),--respondents $(RESPONDENTS)) $(if $(DURATION),--duration $(DURATION))
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
