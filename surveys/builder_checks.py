@@ -13,7 +13,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .definitions import DefinitionError, definition_check, questionnaire_export
@@ -144,10 +143,10 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.errors)
 
-    def add(self, field: str, code: str, **params: Any) -> None:
-        message = gettext(str(MESSAGES[code]))
-        self.add_message(field, code, message % params if params else message)
-        self.locked |= code.startswith("locked_")
+    def add(self, field: str, error: str, /, **params: Any) -> None:
+        message = str(MESSAGES[error])
+        self.add_message(field, error, message % params if params else message)
+        self.locked |= error.startswith("locked_")
 
     def add_message(self, field: str, code: str, message: str) -> None:
         self.errors.setdefault(field, []).append(message)
@@ -159,9 +158,9 @@ class Problems:
             raise cls(self.errors, codes=self.codes)
 
 
-def fail(field: str, code: str, **params: Any) -> BuilderError:
+def fail(field: str, error: str, /, **params: Any) -> BuilderError:
     problems = Problems()
-    problems.add(field, code, **params)
+    problems.add(field, error, **params)
     cls = StructureLocked if problems.locked else BuilderError
     return cls(problems.errors, codes=problems.codes)
 

@@ -200,10 +200,15 @@ def question_update(*, question: Question, user: User, data: Mapping[str, Any]) 
             _lock_check(problems, question, values)
         problems.raise_if_any()
         before = texts_snapshot(question)
+        reshaped = any(
+            getattr(question, key) != values[key]
+            for key in ("type", "scale_min", "scale_max", "scale_na")
+        )
         for key, value in values.items():
             setattr(question, key, value)
         question.save()
-        _fit_to_type(problems, question)
+        if reshaped:
+            _fit_to_type(problems, question)
         edit.record(question, before)
         edit.finish(focus=("question", question.code))
     return question

@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -423,10 +424,14 @@ def _text(obj: object, field: str) -> dict[str, str]:
 
 
 def _condition(owner: Section | Question) -> dict[str, Any] | None:
-    chosen = list(owner.show_if_options.select_related("question").order_by("position"))
+    # Prefetched by questionnaire_export (CONDITIONS): one query for all, not one per owner.
+    chosen = sorted(owner.show_if_options.all(), key=lambda o: (o.position, o.pk))
     if not chosen:
         return None
     return {"question": chosen[0].question.code, "options": [o.code for o in chosen]}
+
+
+CONDITIONS = Prefetch("show_if_options", queryset=Option.objects.select_related("question"))
 
 
 def questionnaire_export(*, survey: Survey) -> dict[str, Any]:
@@ -446,11 +451,11 @@ def questionnaire_export(*, survey: Survey) -> dict[str, Any]:
     if survey.intro_kk or survey.intro_ru:
         out["intro"] = _text(survey, "intro")
     out["sections"] = []
-    questions = survey.questions.prefetch_related("options", "rows", "scale_labels")
+    questions = survey.questions.prefetch_related("options", "rows", "scale_labels", CONDITIONS)
     by_section: dict[int, list[Question]] = {}
     for q in questions.order_by("position", "id"):
         by_section.setdefault(q.section_id, []).append(q)
-    for section in survey.sections.order_by("position", "id"):
+    for section in survey.sections.prefetch_related(CONDITIONS).order_by("position", "id"):
         node: dict[str, Any] = {"code": section.code, "title": _text(section, "title")}
         if section.description_kk or section.description_ru:
             node["description"] = _text(section, "description")
