@@ -9,6 +9,7 @@ is reported at once, by sheet and row, and nothing is stored unless there are no
 from __future__ import annotations
 
 import re
+import zipfile
 from io import BytesIO
 from pathlib import PurePath
 from typing import IO, Any
@@ -26,6 +27,9 @@ from .xlsform_sheets import SETTINGS, SURVEY, Problem
 from .xlsform_write import workbook_write
 
 RESERVED_SLUGS = {"new", "import"}
+# What the workbook's parts may add up to once unpacked: a 10 MB upload of real text unpacks to
+# well under this, a "zip bomb" to far more.
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 _ROW = re.compile(r"^\[row : (?P<row>\d+)\]\s*")
 _SHEET = re.compile(r"On the '(?P<sheet>\w+)' sheet")
 
@@ -53,6 +57,15 @@ def _pyxform_problems(content: bytes) -> list[Problem]:
     except Exception as exc:
         return [Problem(SURVEY, None, _("XLSForm check: %(message)s") % {"message": exc})]
     return []
+
+
+def _unpacked_too_big(content: bytes) -> bool:
+    # Only the archive's directory is read; a file that is no ZIP is the reader's to refuse.
+    try:
+        with zipfile.ZipFile(BytesIO(content)) as archive:
+            return sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
 
 
 def _merge(mine: list[Problem], more: list[Problem], by_row: bool = False) -> list[Problem]:
@@ -101,6 +114,9 @@ def xlsform_import(
     """
     file.seek(0)
     content = file.read()
+    if _unpacked_too_big(content):
+        message = _("the workbook is too large once unpacked")
+        raise XLSFormError([Problem("workbook", None, message)])
     stem = PurePath(getattr(file, "name", "") or "").stem
     reading = workbook_read(content=content, fallback_slug=stem or "xlsform", slug=slug)
     problems = list(reading.problems)

@@ -18,7 +18,6 @@ from pyxform.xls2json_backends import get_xlsform
 from .xlsform_expr import (
     ExpressionError,
     bounds_parse,
-    choice_constraint_parse,
     relevant_parse,
     yes_no_parse,
 )
@@ -26,6 +25,7 @@ from .xlsform_sheets import (
     CHOICES,
     OTHER_LABEL,
     SETTINGS,
+    STAND_IN_SCALE,
     SURVEY,
     SURVEY_KEYS,
     Problem,
@@ -37,7 +37,6 @@ from .xlsform_sheets import (
 )
 
 Node = dict[str, Any]
-STAND_IN_SCALE = {"min": 1, "max": 2}
 RELEVANT_FORMS = "${q} = 'x', selected(${q}, 'x'), or several of those on one question joined by or"
 
 
@@ -118,7 +117,10 @@ class _Walk:
         self.seen.add(name)
 
     def unsupported(self, raw_type: str, number: int, name: str) -> None:
-        lowered = raw_type.strip().lower().replace(" ", "_")
+        lowered = "_".join(raw_type.lower().split())
+        if lowered.startswith("end_") and self.frame() == "other":
+            self.stack.pop()  # the end of a refused block (a repeat): its begin is reported
+            return
         if lowered == "decimal":
             message = _("type “decimal” is not supported: numbers here are whole; use integer")
         else:
@@ -126,8 +128,6 @@ class _Walk:
         self.fail(number, message, name)
         if lowered.startswith("begin_"):
             self.stack.append(("other", None, number))
-        elif lowered.startswith("end_") and self.frame() == "other":
-            self.stack.pop()
 
     def group_begin(self, row: Node, number: int, name: str) -> None:
         appearance = (row.get("control") or {}).get("appearance")
@@ -182,8 +182,10 @@ class _Walk:
             self.fail(node["_place"][1], _("the rows of a matrix must all be required or not"))
         node["required"] = bool(required) and required.pop()
         list_name, na = node.pop("_list"), node.pop("_na")
-        if list_name is not None:
-            node["scale"] = self.scale(list_name, na, node["_place"][1])
+        # Without a list (its problem is reported) a stand-in keeps the checker quiet.
+        node["scale"] = (
+            self.r.scale(list_name, na, node["_place"][1]) if list_name else dict(STAND_IN_SCALE)
+        )
         self.container()["questions"].append(node)
         self.r.earlier[node["code"]] = node
 
@@ -278,7 +280,7 @@ class _Walk:
         accepted: tuple[str | None, ...] = (None,)
         if kind == "select_one" and is_scale:
             node["type"], accepted = "rating", (None, "likert")
-            node["scale"] = self.scale(str(list_name), self.na(row, number), number)
+            node["scale"] = self.r.scale(str(list_name), self.na(row, number), number)
         elif kind in ("select_one", "select_multiple"):
             node["type"] = "single" if kind == "select_one" else "multiple"
             node["options"] = [
@@ -292,7 +294,7 @@ class _Walk:
                 if appearance == "minimal":
                     node["widget"] = "dropdown"
             elif constraint:
-                self.limits_set(node, str(constraint), number)
+                self.r.limits_set(node, str(constraint), number)
                 constraint = None
         elif kind == "number" and constraint:
             try:
@@ -349,33 +351,6 @@ class _Walk:
         option["other"] = True
         return True
 
-    def limits_set(self, node: Node, constraint: str, number: int) -> None:
-        try:
-            limits = choice_constraint_parse(constraint)
-        except ExpressionError:
-            self.fail(
-                number,
-                _(
-                    "constraint “%(c)s” is not supported; use count-selected(.) <= N, "
-                    "count-selected(.) >= N and not(selected(., 'x') and "
-                    "count-selected(.) > 1), joined by and"
-                )
-                % {"c": constraint},
-            )
-            return
-        for key in ("min_choices", "max_choices"):
-            if getattr(limits, key) is not None:
-                node[key] = getattr(limits, key)
-        codes = {o["code"]: o for o in node["options"]}
-        for code in limits.exclusive:
-            if code in codes:
-                codes[code]["exclusive"] = True
-            else:
-                self.fail(
-                    number,
-                    _("constraint: “%(code)s” is not a choice of this question") % {"code": code},
-                )
-
     def matrix_row(
         self, row: Node, number: int, name: str, kind: str, list_name: str | None
     ) -> None:
@@ -408,44 +383,6 @@ class _Walk:
             {"code": code, "label": self.texts(row, "label"), "_place": (SURVEY, number)}
         )
         matrix["_required"].add(self.required(row, number))
-
-    def scale(self, list_name: str, na: bool, number: int) -> Node:
-        """The scale of a list of whole numbers; a stand-in one when the list is not a scale,
-        whose problem is already reported, so that the checker does not say it again."""
-        items = self.r.lists[list_name]
-        values = [scale_point(i["name"]) for i in items]
-        if any(v is None for v in values):
-            self.fail(number, _("a matrix or rating needs a list of whole-number scale points"))
-            return dict(STAND_IN_SCALE)
-        points = sorted(v for v in values if v is not None)
-        if na:
-            if 0 not in points:
-                self.fail(
-                    number,
-                    _("saualnama_na: the list “%(list)s” has no point 0") % {"list": list_name},
-                )
-                return None
-            points.remove(0)
-        if len(points) < 2 or points != list(range(points[0], points[-1] + 1)):
-            self.fail(
-                number,
-                _("the scale list “%(list)s” must be consecutive whole numbers")
-                % {"list": list_name},
-            )
-            return dict(STAND_IN_SCALE)
-        scale: Node = {"min": points[0], "max": points[-1]}
-        if na:
-            scale["na"] = True
-        labels, places = {}, {}
-        for item, value in zip(items, values, strict=True):
-            label = item["label"]
-            # A point labelled with its own number carries no words.
-            if any(text != item["name"] for text in label.values()):
-                labels[value], places[value] = dict(label), (CHOICES, item["row"])
-        if labels:
-            scale["labels"] = dict(sorted(labels.items()))
-        scale["_places"] = places
-        return scale
 
 
 def _finish(sections: list[Node], places: dict[str, tuple[str, int | None]]) -> None:

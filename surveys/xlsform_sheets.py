@@ -21,6 +21,8 @@ from pyxform.question import MultipleChoiceQuestion, Option
 from pyxform.survey import Survey as PyxformSurvey
 from pyxform.xls2json import RE_SELECT, dealias_types
 
+from .xlsform_expr import ExpressionError, choice_constraint_parse
+
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 LANGUAGE_NAMES = {"kk": "Kazakh (kk)", "ru": "Russian (ru)"}
 _LANG_WORDS = {"kazakh": "kk", "қазақша": "kk", "russian": "ru", "русский": "ru"}
@@ -42,6 +44,7 @@ COLUMN_NAMES = {
     "bind.calculate": "calculation", "bind.readonly": "read_only", "control.jr:count":
     "repeat_count", "bind.jr:noAppErrorString": "no_app_error_string",
 }  # fmt: skip
+STAND_IN_SCALE = {"min": 1, "max": 2}
 SIMPLE_TYPES = {"integer": "number", "int": "number", "text": "short_text", "string": "short_text"}
 
 
@@ -143,6 +146,13 @@ class SheetReader:
                 )
             elif isinstance(text, str) and text.strip():
                 out[lang] = text.strip()
+                if "${" in text:
+                    self.fail(
+                        sheet,
+                        row,
+                        _("%(column)s: a text cannot show an answer (${...}); write it in full")
+                        % {"column": column},
+                    )
         return out
 
     def unknown_columns(self, sheet: str, row: dict[str, Any], allowed: set[str]) -> None:
@@ -260,6 +270,78 @@ class SheetReader:
                 continue
             label = self.texts(CHOICES, number, row.get("label"), "label")
             items.append({"name": str(name), "label": label, "row": number})
+
+    def limits_set(self, node: dict[str, Any], constraint: str, number: int) -> None:
+        """min/max choices and exclusive options of a select_multiple, from its constraint."""
+        try:
+            limits = choice_constraint_parse(constraint)
+        except ExpressionError:
+            self.fail(
+                SURVEY,
+                number,
+                _(
+                    "constraint “%(c)s” is not supported; use count-selected(.) <= N, "
+                    "count-selected(.) >= N and not(selected(., 'x') and "
+                    "count-selected(.) > 1), joined by and"
+                )
+                % {"c": constraint},
+            )
+            return
+        for key in ("min_choices", "max_choices"):
+            if getattr(limits, key) is not None:
+                node[key] = getattr(limits, key)
+        codes = {o["code"]: o for o in node["options"]}
+        for code in limits.exclusive:
+            if code in codes:
+                codes[code]["exclusive"] = True
+            else:
+                self.fail(
+                    SURVEY,
+                    number,
+                    _("constraint: “%(code)s” is not a choice of this question") % {"code": code},
+                )
+
+    def scale(self, list_name: str, na: bool, number: int) -> dict[str, Any]:
+        """The scale of a list of whole numbers; a stand-in one when the list is not a scale,
+        whose problem is already reported, so that the checker does not say it again."""
+        items = self.lists[list_name]
+        values = [scale_point(i["name"]) for i in items]
+        if any(v is None for v in values):
+            self.fail(
+                SURVEY, number, _("a matrix or rating needs a list of whole-number scale points")
+            )
+            return dict(STAND_IN_SCALE)
+        points = sorted(v for v in values if v is not None)
+        if na:
+            if 0 not in points:
+                self.fail(
+                    SURVEY,
+                    number,
+                    _("saualnama_na: the list “%(list)s” has no point 0") % {"list": list_name},
+                )
+                return dict(STAND_IN_SCALE)
+            points.remove(0)
+        if len(points) < 2 or points != list(range(points[0], points[-1] + 1)):
+            self.fail(
+                SURVEY,
+                number,
+                _("the scale list “%(list)s” must be consecutive whole numbers")
+                % {"list": list_name},
+            )
+            return dict(STAND_IN_SCALE)
+        scale: dict[str, Any] = {"min": points[0], "max": points[-1]}
+        if na:
+            scale["na"] = True
+        labels, places = {}, {}
+        for item, value in zip(items, values, strict=True):
+            label = item["label"]
+            # A point labelled with its own number carries no words.
+            if any(text != item["name"] for text in label.values()):
+                labels[value], places[value] = dict(label), (CHOICES, item["row"])
+        if labels:
+            scale["labels"] = dict(sorted(labels.items()))
+        scale["_places"] = places
+        return scale
 
     def unused_lists(self, used: set[str]) -> None:
         """A list no question uses is refused: usually a typo in a list_name."""

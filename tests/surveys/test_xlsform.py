@@ -285,6 +285,31 @@ def test_every_problem_is_reported_at_once(user):
     assert has(problems, "choices", 3, "the Russian text is missing")
 
 
+def test_pyxform_s_own_verdict_is_reported_at_its_row(user):
+    problems = problems_of(workbook([q("integer", "age"), q("integer", "meta")]), user)
+    assert has(problems, "survey", 3, "XLSForm check: On the 'survey' sheet, the 'name' value")
+    assert has(problems, "survey", 3, "reserved for form metadata")
+
+
+def test_a_text_showing_an_answer_is_refused(user):
+    survey = [q("integer", "age"), q("integer", "years", "${age} жыл", "Лет при ${age}")]
+    assert has(problems_of(workbook(survey), user), "survey", 3, "cannot show an answer")
+
+
+def test_a_repeat_is_reported_once_and_its_questions_still_checked(user):
+    survey = [q("begin_repeat", "kids"), q("integer", "age", None), q("end_repeat", None)]
+    problems = problems_of(workbook(survey), user)
+    assert has(problems, "survey", 2, "“begin_repeat”")
+    assert has(problems, "survey", 3, "the Kazakh text is missing")
+    assert not any(row == 4 for _s, row, _m in problems)
+
+
+def test_a_zip_bomb_is_refused_unread(user, monkeypatch):
+    monkeypatch.setattr("surveys.xlsform.MAX_UNPACKED_BYTES", 1000)
+    problems = problems_of(workbook([q("integer", "age")]), user)
+    assert problems == [("workbook", None, "the workbook is too large once unpacked")]
+
+
 def test_an_unreadable_file_is_refused(user):
     problems = problems_of(ContentFile(b"PK\x03\x04 not a workbook", name="x.xlsx"), user)
     assert problems[0][0] == "workbook"
