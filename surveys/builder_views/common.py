@@ -3,18 +3,26 @@ reorder requests from drag and drop or from the up/down buttons, and the reply t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from surveys.builder import BuilderError
+from surveys.builder_access import builder_required, builder_survey_get
 from surveys.models import Option, Question, Row, Section, Survey
 
 
@@ -120,3 +128,24 @@ def question_url(question: Question, anchor: str = "") -> str:
         "builder:question_edit", kwargs={"slug": question.survey.slug, "code": question.code}
     )
     return f"{url}#{anchor}" if anchor else url
+
+
+def survey_view(
+    *methods: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A builder view of one survey: role check, then the survey (404 if not the user's), then
+    the method. The survey comes first so that any request about a survey that is not yours,
+    of whatever method, reads as one about a survey that does not exist."""
+    allowed = [*methods, "HEAD"] if "GET" in methods else list(methods)
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
+            survey = builder_survey_get(request=request, slug=slug)
+            if request.method not in allowed:
+                return HttpResponseNotAllowed(allowed)
+            return view(request, survey, **kwargs)
+
+        return builder_required(wrapper)
+
+    return decorate

@@ -14,12 +14,11 @@ from django.shortcuts import redirect, render
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
 
 from surveys import builder
 from surveys.builder import BuilderError
-from surveys.builder_access import builder_required, builder_survey_get
 from surveys.builder_forms import BuilderForm, OptionForm, RowForm, ScaleLabelForm
+from surveys.models import Survey
 
 from .common import (
     error_messages,
@@ -30,6 +29,7 @@ from .common import (
     question_get,
     question_url,
     reorder_reply,
+    survey_view,
 )
 from .pages import question_page
 
@@ -67,10 +67,8 @@ KINDS = {
 }
 
 
-@builder_required
-@require_POST
-def item_add(request: HttpRequest, slug: str, code: str, kind: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def item_add(request: HttpRequest, survey: Survey, code: str, kind: str) -> HttpResponse:
     question = question_get(survey, code)
     spec = KINDS[kind]
     form = spec.form(request.POST, prefix=kind)
@@ -85,10 +83,10 @@ def item_add(request: HttpRequest, slug: str, code: str, kind: str) -> HttpRespo
     return question_page(request, question, status=400, **{f"{kind}_form": form})
 
 
-@builder_required
-@require_http_methods(["GET", "POST"])
-def item_edit(request: HttpRequest, slug: str, code: str, kind: str, item: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("GET", "POST")
+def item_edit(
+    request: HttpRequest, survey: Survey, code: str, kind: str, item: str
+) -> HttpResponse:
     question = question_get(survey, code)
     spec = KINDS[kind]
     obj = item_get(question, kind, item)
@@ -114,10 +112,10 @@ def item_edit(request: HttpRequest, slug: str, code: str, kind: str, item: str) 
     return render(request, "builder/item_edit.html", context, status=status)
 
 
-@builder_required
-@require_POST
-def item_delete(request: HttpRequest, slug: str, code: str, kind: str, item: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def item_delete(
+    request: HttpRequest, survey: Survey, code: str, kind: str, item: str
+) -> HttpResponse:
     question = question_get(survey, code)
     obj = item_get(question, kind, item)
     try:
@@ -128,10 +126,8 @@ def item_delete(request: HttpRequest, slug: str, code: str, kind: str, item: str
     return redirect(question_url(question, f"{KINDS[kind].related}"))
 
 
-@builder_required
-@require_POST
-def items_reorder(request: HttpRequest, slug: str, code: str, kind: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def items_reorder(request: HttpRequest, survey: Survey, code: str, kind: str) -> HttpResponse:
     question = question_get(survey, code)
     spec = KINDS[kind]
     current = getattr(question, spec.related).order_by("position", "id")
@@ -146,10 +142,8 @@ def items_reorder(request: HttpRequest, slug: str, code: str, kind: str) -> Http
     return reorder_reply(request, error=error, codes=codes, back=back)
 
 
-@builder_required
-@require_POST
-def scale_label_set(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def scale_label_set(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     question = question_get(survey, code)
     form = ScaleLabelForm(request.POST, prefix="scale")
     if form.is_valid():
@@ -170,10 +164,8 @@ def scale_label_set(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     return question_page(request, question, status=400, scale_form=form)
 
 
-@builder_required
-@require_POST
-def scale_label_delete(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def scale_label_delete(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     question = question_get(survey, code)
     try:
         # Posted rather than in the URL: a scale may start below zero.

@@ -7,14 +7,12 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
 from surveys import builder
 from surveys.builder import BuilderError
-from surveys.builder_access import builder_required, builder_survey_get
 from surveys.builder_forms import ConditionForm, QuestionForm
 from surveys.builder_selectors import condition_candidates
-from surveys.models import Question
+from surveys.models import Question, Survey
 
 from .common import (
     edit_url,
@@ -26,14 +24,13 @@ from .common import (
     question_url,
     reorder_reply,
     section_get,
+    survey_view,
 )
 from .pages import question_page
 
 
-@builder_required
-@require_http_methods(["GET", "POST"])
-def question_add(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("GET", "POST")
+def question_add(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     section = section_get(survey, code)
     kind = request.GET.get("type", "")
     initial = {"type": kind} if kind in Question.Type.values else {}
@@ -53,10 +50,8 @@ def question_add(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     return render(request, "builder/question_add.html", context, status=status)
 
 
-@builder_required
-@require_http_methods(["GET", "POST"])
-def question_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("GET", "POST")
+def question_edit(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     question = question_get(survey, code)
     if request.method == "GET":
         return question_page(request, question)
@@ -75,10 +70,8 @@ def question_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     return question_page(request, question, question_form=form, status=400)
 
 
-@builder_required
-@require_POST
-def question_condition(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def question_condition(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     question = question_get(survey, code)
     form = ConditionForm(
         request.POST, candidates=condition_candidates(target=question), language=language()
@@ -99,10 +92,8 @@ def question_condition(request: HttpRequest, slug: str, code: str) -> HttpRespon
     return question_page(request, question, condition_form=form, status=400)
 
 
-@builder_required
-@require_POST
-def question_delete(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def question_delete(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     question = question_get(survey, code)
     section_code = question.section.code
     try:
@@ -113,10 +104,8 @@ def question_delete(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     return redirect(edit_url(survey, f"section-{section_code}"))
 
 
-@builder_required
-@require_POST
-def questions_reorder(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def questions_reorder(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     section = section_get(survey, code)
     current = list(section.questions.order_by("position", "id").values_list("code", flat=True))
     codes = order_requested(request, current)

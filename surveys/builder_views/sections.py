@@ -6,14 +6,12 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
 
 from surveys import builder
 from surveys.builder import BuilderError
-from surveys.builder_access import builder_required, builder_survey_get
 from surveys.builder_forms import ConditionForm, SectionForm
 from surveys.builder_selectors import condition_candidates, survey_locked
-from surveys.models import Section
+from surveys.models import Section, Survey
 
 from .common import (
     edit_url,
@@ -23,14 +21,13 @@ from .common import (
     order_requested,
     reorder_reply,
     section_get,
+    survey_view,
 )
 from .pages import edit_page
 
 
-@builder_required
-@require_POST
-def section_add(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def section_add(request: HttpRequest, survey: Survey) -> HttpResponse:
     form = SectionForm(request.POST, prefix="section")
     if form.is_valid():
         try:
@@ -68,10 +65,8 @@ def _section_page(
     return render(request, "builder/section.html", context, status=status)
 
 
-@builder_required
-@require_http_methods(["GET", "POST"])
-def section_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("GET", "POST")
+def section_edit(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     section = section_get(survey, code)
     if request.method == "GET":
         return _section_page(request, section)
@@ -90,10 +85,8 @@ def section_edit(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     return _section_page(request, section, form=form, status=400)
 
 
-@builder_required
-@require_POST
-def section_condition(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def section_condition(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     section = section_get(survey, code)
     form = ConditionForm(
         request.POST, candidates=condition_candidates(target=section), language=language()
@@ -114,10 +107,8 @@ def section_condition(request: HttpRequest, slug: str, code: str) -> HttpRespons
     return _section_page(request, section, condition_form=form, status=400)
 
 
-@builder_required
-@require_http_methods(["GET", "POST"])
-def section_delete(request: HttpRequest, slug: str, code: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("GET", "POST")
+def section_delete(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     section = section_get(survey, code)
     if request.method == "GET":
         # Deleting a section takes its questions with it: ask once, on a page of its own.
@@ -131,10 +122,8 @@ def section_delete(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     return redirect(edit_url(survey))
 
 
-@builder_required
-@require_POST
-def sections_reorder(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def sections_reorder(request: HttpRequest, survey: Survey) -> HttpResponse:
     current = list(survey.sections.order_by("position", "id").values_list("code", flat=True))
     codes = order_requested(request, current)
     error = None

@@ -7,16 +7,16 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.permissions import surveys_editable_by
 from surveys import builder
 from surveys.builder import BuilderError
-from surveys.builder_access import builder_required, builder_survey_get
+from surveys.builder_access import builder_required
 from surveys.builder_forms import SurveyCreateForm, SurveyDuplicateForm, SurveySettingsForm
 from surveys.models import Option, Question, Row, ScaleLabel, Section, Survey
 
-from .common import back_url, edit_url, error_messages, errors_attach, language
+from .common import back_url, edit_url, error_messages, errors_attach, language, survey_view
 from .pages import edit_page
 
 
@@ -43,16 +43,13 @@ def survey_create(request: HttpRequest) -> HttpResponse:
     return render(request, "builder/create.html", {"form": form}, status=status)
 
 
-@builder_required
-@require_GET
-def survey_edit(request: HttpRequest, slug: str) -> HttpResponse:
-    return edit_page(request, builder_survey_get(request=request, slug=slug))
+@survey_view("GET")
+def survey_edit(request: HttpRequest, survey: Survey) -> HttpResponse:
+    return edit_page(request, survey)
 
 
-@builder_required
-@require_POST
-def survey_settings(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def survey_settings(request: HttpRequest, survey: Survey) -> HttpResponse:
     form = SurveySettingsForm(request.POST, prefix="settings")
     if form.is_valid():
         try:
@@ -65,8 +62,7 @@ def survey_settings(request: HttpRequest, slug: str) -> HttpResponse:
     return edit_page(request, survey, status=400, settings_form=form)
 
 
-def _lifecycle(request: HttpRequest, slug: str, action: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+def _lifecycle(request: HttpRequest, survey: Survey, action: str) -> HttpResponse:
     service, done = {
         "publish": (builder.survey_publish, _("The survey is published: respondents can answer.")),
         "close": (builder.survey_close, _("The survey is closed: no new answers are taken.")),
@@ -81,28 +77,23 @@ def _lifecycle(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     return redirect(edit_url(survey))
 
 
-@builder_required
-@require_POST
-def survey_publish(request: HttpRequest, slug: str) -> HttpResponse:
-    return _lifecycle(request, slug, "publish")
+@survey_view("POST")
+def survey_publish(request: HttpRequest, survey: Survey) -> HttpResponse:
+    return _lifecycle(request, survey, "publish")
 
 
-@builder_required
-@require_POST
-def survey_close(request: HttpRequest, slug: str) -> HttpResponse:
-    return _lifecycle(request, slug, "close")
+@survey_view("POST")
+def survey_close(request: HttpRequest, survey: Survey) -> HttpResponse:
+    return _lifecycle(request, survey, "close")
 
 
-@builder_required
-@require_POST
-def survey_reopen(request: HttpRequest, slug: str) -> HttpResponse:
-    return _lifecycle(request, slug, "reopen")
+@survey_view("POST")
+def survey_reopen(request: HttpRequest, survey: Survey) -> HttpResponse:
+    return _lifecycle(request, survey, "reopen")
 
 
-@builder_required
-@require_http_methods(["GET", "POST"])
-def survey_duplicate(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("GET", "POST")
+def survey_duplicate(request: HttpRequest, survey: Survey) -> HttpResponse:
     form = SurveyDuplicateForm(request.POST or None, initial={"slug": f"{survey.slug}-2"})
     if request.method == "POST" and form.is_valid():
         try:
@@ -144,10 +135,8 @@ def _text_owner(survey: Survey, kind: str, object_id: str) -> object:
         raise Http404 from None
 
 
-@builder_required
-@require_POST
-def translation_confirm(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = builder_survey_get(request=request, slug=slug)
+@survey_view("POST")
+def translation_confirm(request: HttpRequest, survey: Survey) -> HttpResponse:
     post = request.POST
     obj = _text_owner(survey, post.get("kind", ""), post.get("object_id", ""))
     try:
