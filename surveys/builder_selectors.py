@@ -49,12 +49,11 @@ class ParityItem:
             "help": pgettext("text of", "help"),
             "label": pgettext("text of", "label"),
         }
-        parts = (
-            [self.section_code, self.question_code, self.code] if self.kind != Kind.SURVEY else []
-        )
-        return " › ".join([*(p for p in parts if p), names.get(self.field, self.field)]) or gettext(
-            "survey"
-        )
+        if self.kind == Kind.SURVEY:
+            parts = [gettext("survey")]
+        else:
+            parts = [p for p in (self.section_code, self.question_code, self.code) if p]
+        return " › ".join([*parts, names.get(self.field, self.field)])
 
 
 @dataclass(frozen=True)
@@ -112,7 +111,7 @@ def _items(
 
 
 def survey_parity_get(*, survey: Survey) -> ParityReport:
-    """Every respondent-visible text of the survey, in questionnaire order, in seven queries."""
+    """Every respondent-visible text of the survey, in questionnaire order, in six queries."""
     stale = stale_languages(TextChange.objects.filter(survey=survey))
     sections = list(Section.objects.filter(survey=survey).order_by("position", "id"))
     questions = list(Question.objects.filter(survey=survey).order_by("position", "id"))
