@@ -21,7 +21,8 @@ from pyxform.question import MultipleChoiceQuestion, Option
 from pyxform.survey import Survey as PyxformSurvey
 from pyxform.xls2json import RE_SELECT, dealias_types
 
-from .xlsform_expr import ExpressionError, choice_constraint_parse
+from .models import Survey
+from .xlsform_expr import ExpressionError, choice_constraint_parse, yes_no_parse
 
 SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 LANGUAGE_NAMES = {"kk": "Kazakh (kk)", "ru": "Russian (ru)"}
@@ -36,7 +37,7 @@ BIND_KEYS = {"required", "relevant", "constraint", "jr:constraintMsg", "jr:requi
 CONTROL_KEYS = {"appearance"}
 CHOICE_KEYS = {"list name", "name", "label", "__row"}  # pyxform reads list_name so
 SETTINGS_KEYS = {
-    "id_string", "title", "default_language", "version", "style", "namespaces",
+    "id_string", "title", "default_language", "version", "style", "namespaces", "clean_text_values",
     "saualnama_title", "saualnama_intro", "saualnama_opens_at", "saualnama_closes_at",
     "saualnama_min_cell_size",
 }  # fmt: skip
@@ -120,6 +121,7 @@ class SheetReader:
         self.default_language = "kk"
         self.raw_default_language: str | None = None
         self.columns_refused: set[tuple[str, str]] = set()
+        self.clean_text_values = True
         self.lists: dict[str, list[dict[str, Any]]] = {}
         self.names_all: set[str] = set()
         self.earlier: dict[str, dict[str, Any]] = {}  # question code -> question node
@@ -138,12 +140,17 @@ class SheetReader:
         for key, text in sorted(value.items(), key=lambda item: item[0] != "default"):
             lang = _language(str(key), self.default_language)
             if lang is None:
-                self.fail(
-                    sheet,
-                    row,
-                    _("%(column)s::%(language)s: only Kazakh (kk) and Russian (ru) are supported")
-                    % {"column": column, "language": key},
-                )
+                if (sheet, f"{column}::{key}") not in self.columns_refused:
+                    self.columns_refused.add((sheet, f"{column}::{key}"))
+                    self.fail(
+                        sheet,
+                        row,
+                        _(
+                            "%(column)s::%(language)s: only Kazakh (kk) and Russian (ru) are "
+                            "supported"
+                        )
+                        % {"column": column, "language": key},
+                    )
             elif isinstance(text, str) and text.strip():
                 out[lang] = text.strip()
                 if "${" in text:
@@ -197,11 +204,21 @@ class SheetReader:
             else:
                 self.default_language = code
         self.raw_default_language = str(language) if language else None
+        try:
+            self.clean_text_values = yes_no_parse(settings.get("clean_text_values") or "yes")
+        except ExpressionError:
+            self.fail(SETTINGS, 2, _("clean_text_values must be yes or no"))
         return settings
 
     def survey_fields(self, settings: dict[str, Any]) -> dict[str, Any]:
-        slug = self.slug or slugify(str(settings.get("id_string") or "").replace("_", "-"))
-        slug = re.sub(r"-+", "-", slug or self.fallback_slug).strip("-")
+        if self.slug:
+            slug = self.slug
+        else:
+            # form_id "Civil_Service 2022" -> "civil-service-2022"; the file name if none.
+            raw = str(settings.get("id_string") or "") or self.fallback_slug
+            slug = slugify(raw.replace("_", "-"))
+            slug = re.sub(r"-+", "-", slug)[: Survey._meta.get_field("slug").max_length]
+            slug = slug.strip("-") or "xlsform"
         title = self.texts(SETTINGS, 2, settings.get("saualnama_title"), "saualnama_title")
         if settings.get("title"):
             title.setdefault(self.default_language, str(settings["title"]).strip())
@@ -372,7 +389,8 @@ def survey_rows(reader: SheetReader) -> list[dict[str, Any]]:
         header_columns=set(MultipleChoiceQuestion.get_slot_names()),
         headers_required={"type"},
         default_language=reader.raw_default_language or "default",
-        strip_whitespace=True,
+        # pyxform collapses runs of spaces and line breaks unless the settings say otherwise.
+        strip_whitespace=reader.clean_text_values,
         add_row_number=True,
     ).data
     return list(dealias_types(dict_array=[dict(r) for r in rows]))

@@ -149,6 +149,8 @@ def workbook_write(*, data: Node) -> bytes:
         ("saualnama_opens_at", _iso(data.get("opens_at"))),
         ("saualnama_closes_at", _iso(data.get("closes_at"))),
         ("saualnama_min_cell_size", data.get("min_cell_size")),
+        # Line breaks and double spaces in texts are the researcher's: pyxform keeps them so.
+        ("clean_text_values", "no"),
     ]
     settings = [(key, value) for key, value in settings if value is not None]
     book = Workbook()
@@ -160,9 +162,13 @@ def workbook_write(*, data: Node) -> bytes:
     ):
         sheet = book.create_sheet(name)
         sheet.append(header)
-        for row in rows:
-            # Text cells throughout: a code such as "1" or a label "0012" must stay as written.
-            sheet.append([None if cell is None else str(cell) for cell in row])
+        for number, row in enumerate(rows, start=2):
+            for column, value in enumerate(row, start=1):
+                if value is not None:
+                    # Text cells throughout: a code "1" or a label "0012" stays as written, and
+                    # a label "=1+1" is text, not a formula (openpyxl would make it one).
+                    cell = sheet.cell(row=number, column=column, value=str(value))
+                    cell.data_type = "s"
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"

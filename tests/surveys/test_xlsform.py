@@ -196,6 +196,25 @@ def test_questions_outside_any_group_get_a_default_section(user):
     assert section["title"] == {"kk": "Сынақ", "ru": "Тест"}
 
 
+def test_the_slug_is_normalised_from_form_id_or_the_file_name(user):
+    settings = [["form_id", "form_title", "saualnama_title::ru"], ["Wave_2  Civil", "Т", "Т"]]
+    assert xlsform_import(
+        file=workbook([q("integer", "a")], settings=settings), user=user
+    ).slug == ("wave-2-civil")
+    untitled = [["form_title", "saualnama_title::ru"], ["Т", "Т"]]
+    file = workbook([q("integer", "a")], settings=untitled, name="My Survey_2023.xlsx")
+    assert xlsform_import(file=file, user=user).slug == "my-survey-2023"
+
+
+def test_another_language_is_refused_once_per_column(user):
+    header = [*HEADER, "label::English (en)"]
+    rows = [[*q("integer", "a"), "Age"], [*q("integer", "b"), "Years"]]
+    problems = problems_of(workbook(rows, header=header), user)
+    assert [p for p in problems if "English (en)" in p[2]] == [
+        ("survey", 2, "label::English (en): only Kazakh (kk) and Russian (ru) are supported")
+    ]
+
+
 def test_short_language_columns_are_accepted(user):
     header = ["type", "name", "label::kk", "label::ru"]
     settings = [["form_id", "form_title", "saualnama_title::ru"], ["short", "Қысқа", "Краткий"]]
@@ -337,6 +356,19 @@ def test_the_mini_questionnaire_round_trips(user):
     assert _without_slug_status(questionnaire_export(survey=copy)) == _without_slug_status(
         questionnaire_export(survey=original)
     )
+
+
+def test_line_breaks_and_formula_like_texts_survive_the_round_trip(user):
+    data = definition_parse(text=(DATA / "mini.yaml").read_text())
+    first = data["sections"][0]["questions"][0]
+    first["text"] = {"kk": "Бірінші жол\nекінші  жол", "ru": "=1+1"}
+    first["help"] = {"kk": "Көмек\n\nтағы", "ru": "Помощь"}
+    original = questionnaire_load(data=data)
+    content = xlsform_export(survey=original)
+    copy = xlsform_import(file=ContentFile(content, name="x.xlsx"), user=user, slug="mini-2")
+    level = copy.questions.get(code="level")
+    assert (level.text_kk, level.text_ru) == ("Бірінші жол\nекінші  жол", "=1+1")
+    assert level.help_kk == "Көмек\n\nтағы"
 
 
 def test_pyxform_converts_the_export_without_errors(db):
