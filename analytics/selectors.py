@@ -1,27 +1,32 @@
 """Answer rows -> data frames for the tables, aggregated in the database.
 
 The tables are counts, so the database counts: one GROUP BY over the answer rows of the selected
-responses gives every closed question's table at once, and a second counts respondents per
-question. Only number questions, whose medians need the values, are read row by row.
+responses gives every closed question's table, and every number's distribution, at once; a
+second counts respondents per question. A filter is evaluated once per computation.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import repeat
+from typing import Any
 
 import pandas as pd
+from django.db import connection, transaction
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from surveys.models import Answer, Response, Survey
-from surveys.schema import SurveySchema
+from surveys.schema import QuestionSpec, SurveySchema
 
 Filters = dict[str, list[str]]
 CLOSED_TYPES = ("single", "multiple", "matrix", "rating")
+ANSWERS = Answer._meta.db_table
 
 
 class FilterError(ValueError):
@@ -87,41 +92,112 @@ class AnswerCounts:
     numbers: dict[str, list[int]]
 
 
+SELECTED_TABLE = "analytics_selected_responses"
+
+
+@contextmanager
+def _selected(
+    *, survey: Survey, schema: SurveySchema, filters: Filters
+) -> Iterator[tuple[str, list[Any]]]:
+    """SQL giving the ids of the selected responses, and its parameters, for one computation.
+
+    Without a filter that is a cheap subquery on the survey's complete responses. A filter is an
+    EXISTS over the answer rows per response, which costs about as much as a query that uses it,
+    so its ids are stored once in a temporary table. On an error the rolled-back transaction drops
+    the table too: both PostgreSQL and SQLite undo DDL.
+    """
+    query = responses_selected(survey=survey, schema=schema, filters=filters).values("pk").query
+    sql, params = query.sql_with_params()
+    if not filters:
+        yield sql, list(params)
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE {SELECTED_TABLE} (id integer PRIMARY KEY)")
+        cursor.execute(f"INSERT INTO {SELECTED_TABLE} (id) {sql}", params)
+        if connection.vendor == "postgresql":
+            # Autovacuum never analyzes temporary tables; the plans below need the row count.
+            cursor.execute(f"ANALYZE {SELECTED_TABLE}")
+        yield f"SELECT id FROM {SELECTED_TABLE}", []
+        cursor.execute(f"DROP TABLE {SELECTED_TABLE}")
+
+
+def _placeholders(ids: list[int]) -> str:
+    return ", ".join(["%s"] * len(ids)) or "NULL"
+
+
+def _counts_sql(selected: str, params: list[Any], question_ids: list[int]) -> tuple[str, list]:
+    sql = (
+        f"SELECT a.question_id, a.option_id, a.row_id, a.value_int, COUNT(*) FROM {ANSWERS} a "
+        f"WHERE a.question_id IN ({_placeholders(question_ids)}) AND a.response_id IN ({selected}) "
+        "GROUP BY a.question_id, a.option_id, a.row_id, a.value_int"
+    )
+    return sql, [*question_ids, *params]
+
+
+def _answered_get(
+    cursor: Any, selected: str, params: list[Any], closed: list[QuestionSpec]
+) -> dict[int, int]:
+    """Respondents per closed question id.
+
+    Each type stores one kind of row (options, matrix cells, one value), and each kind has a
+    partial unique index led by (response_id, question_id). Distinct pairs therefore stream off
+    index-only scans in order, with no sort, hash or heap read; COUNT(DISTINCT response_id) per
+    question sorted every answer row instead (43 s of 69 at 1M responses, bench/README.md).
+    """
+    kinds = (
+        ("a.option_id IS NOT NULL", "DISTINCT ", ("single", "multiple")),
+        ("a.row_id IS NOT NULL", "DISTINCT ", ("matrix",)),
+        ("a.option_id IS NULL AND a.row_id IS NULL", "", ("rating",)),  # one row: unique
+    )
+    parts, args = [], []
+    for condition, distinct, types in kinds:
+        ids = [q.id for q in closed if q.type in types]
+        if ids:
+            parts.append(
+                f"SELECT {distinct}a.response_id, a.question_id FROM {ANSWERS} a "
+                f"WHERE {condition} AND a.question_id IN ({_placeholders(ids)}) "
+                f"AND a.response_id IN ({selected})"
+            )
+            args += [*ids, *params]
+    if not parts:
+        return {}
+    union = " UNION ALL ".join(parts)
+    cursor.execute(f"SELECT question_id, COUNT(*) FROM ({union}) pairs GROUP BY question_id", args)
+    return dict(cursor.fetchall())
+
+
 def answer_counts_get(*, survey: Survey, schema: SurveySchema, filters: Filters) -> AnswerCounts:
-    selected = responses_selected(survey=survey, schema=schema, filters=filters)
     closed = [q for q in schema.questions.values() if q.type in CLOSED_TYPES]
     numbers = [q for q in schema.questions.values() if q.type == "number"]
-    rows = Answer.objects.filter(response__in=selected.values("pk"))
-    grouped = (
-        rows.filter(question_id__in=[q.id for q in closed])
-        .values_list("question_id", "option_id", "row_id", "value_int")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts = pd.DataFrame.from_records(
-        list(grouped), columns=["question", "option", "row", "value", "count"]
-    )
     question_code = {q.id: q.code for q in schema.questions.values()}
+    with (
+        _selected(survey=survey, schema=schema, filters=filters) as (selected, params),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(*_counts_sql(selected, params, [q.id for q in closed + numbers]))
+        grouped = cursor.fetchall()
+        answered = _answered_get(cursor, selected, params, closed)
+        cursor.execute(f"SELECT COUNT(*) FROM ({selected}) s", params)
+        respondents = cursor.fetchone()[0]
+    number_ids = {q.id for q in numbers}
+    values: dict[str, list[int]] = {q.code: [] for q in numbers}
+    for question_id, _option, _row, value, n in grouped:
+        if question_id in number_ids:
+            # A number's summary needs every value, but only as a distribution: its count of
+            # distinct values (years of service, an age) is small whatever the responses.
+            values[question_code[question_id]].extend(repeat(value, n))
+    counts = pd.DataFrame.from_records(
+        [row for row in grouped if row[0] not in number_ids],
+        columns=["question", "option", "row", "value", "count"],
+    )
     option_code = {o.id: o.code for q in closed for o in q.options}
     row_code = {r.id: r.code for q in closed for r in q.rows}
     counts["question"] = counts["question"].map(question_code)
     counts["option"] = counts["option"].map(option_code)
     counts["row"] = counts["row"].map(row_code)
     counts["value"] = counts["value"].astype("float64")
-    answered = dict(
-        rows.filter(question_id__in=[q.id for q in closed])
-        .values_list("question_id")
-        .annotate(n=Count("response_id", distinct=True))
-        .order_by()
-    )
-    values: dict[str, list[int]] = {q.code: [] for q in numbers}
-    number_rows = rows.filter(question_id__in=[q.id for q in numbers]).values_list(
-        "question_id", "value_int"
-    )
-    for question_id, value in number_rows.iterator(chunk_size=20_000):
-        values[question_code[question_id]].append(value)
     return AnswerCounts(
-        respondents=selected.count(),
+        respondents=respondents,
         counts=counts,
         answered={question_code[k]: v for k, v in answered.items()},
         numbers=values,
