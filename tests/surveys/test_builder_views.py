@@ -347,3 +347,11 @@ def test_a_section_title_missing_in_kazakh_is_listed_in_the_survey_panel(rita, w
 def test_question_of_a_deleted_section_is_gone(rita, wave):
     rita.post(reverse("builder:section_delete", kwargs={"slug": "wave", "code": "intro"}))
     assert not Question.objects.filter(survey=wave).exists()
+
+
+def test_the_header_offers_the_builder_to_researchers_only(rita):
+    from accounts.roles import RESULTS_ADMIN
+
+    assert 'id="nav-builder"' in rita.get("/").content.decode()
+    analyst = client_for("ana", RESULTS_ADMIN)
+    assert 'id="nav-builder"' not in analyst.get("/").content.decode()
