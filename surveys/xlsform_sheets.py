@@ -79,8 +79,13 @@ class Reading:
         """The definition checker's (place, message) pairs, each at its sheet and row."""
         out = []
         for where, message in problems:
-            column = _COLUMN_OF.get(where.rsplit(".", 1)[-1])
             sheet, row = self._place(where)
+            if where.startswith("sections[") and (sheet, row) == (SETTINGS, 2):
+                continue  # a default section's title is the survey's, whose problem is reported
+            if "." in where or "[" in where:
+                column = _COLUMN_OF.get(where.rsplit(".", 1)[-1])
+            else:
+                column = _SETTINGS_COLUMN_OF.get(where, where)
             out.append(Problem(sheet, row, f"{column}: {message}" if column else message))
         return out
 
@@ -94,6 +99,11 @@ class Reading:
         return self.places[key]
 
 
+_SETTINGS_COLUMN_OF = {
+    "slug": "form_id", "title": "form_title / saualnama_title", "intro": "saualnama_intro",
+    "opens_at": "saualnama_opens_at", "closes_at": "saualnama_closes_at",
+    "min_cell_size": "saualnama_min_cell_size", "sections": "",
+}  # fmt: skip
 _COLUMN_OF = {
     "text": "label", "title": "label", "label": "label", "help": "hint", "description": "hint",
     "code": "name", "show_if": "relevant", "min_choices": "constraint",
@@ -406,8 +416,9 @@ def type_parse(value: str) -> tuple[str, str | None, bool]:
     if lowered in ("end_group", "end group"):
         return "end_group", None, False
     if match := RE_SELECT.match(text):
-        command = aliases.select[match.group("select_command")]
-        if command not in ("select one", "select all that apply"):
+        typed = match.group("select_command")
+        command = aliases.select[typed]
+        if command not in ("select one", "select all that apply") or "file" in typed:
             return "", None, False
         kind = "select_one" if command == "select one" else "select_multiple"
         return kind, match.group("list_name"), bool(match.group("specify_other"))

@@ -279,6 +279,26 @@ def test_a_broken_workbook_is_refused_by_sheet_and_row(user, survey, choices, ex
     assert has(problems, *expected), problems
 
 
+def test_a_cascading_choice_filter_is_refused(user):
+    header = [*HEADER, "choice_filter"]
+    rows = [q("select_one yn", "works"), [*q("select_one yn", "again"), "${works} = 'yes'"]]
+    problems = problems_of(workbook(rows, YES_NO, header=header), user)
+    assert has(problems, "survey", 3, "the column “choice_filter” is not supported")
+
+
+def test_choices_from_a_file_are_refused(user):
+    problems = problems_of(workbook([q("select_one_from_file towns.csv", "town")]), user)
+    assert has(problems, "survey", 2, "type “select_one_from_file towns.csv” is not supported")
+
+
+def test_a_title_in_one_language_is_reported_on_the_settings_sheet(user):
+    settings = [["form_id", "form_title"], ["one-language", "Тек қазақша"]]
+    problems = problems_of(workbook([q("integer", "age")], settings=settings), user)
+    assert problems == [
+        ("settings", 2, "form_title / saualnama_title: the Russian text is missing")
+    ]
+
+
 def test_a_list_name_typo_on_the_survey_sheet_is_reported_at_its_row(user):
     problems = problems_of(workbook([q("integer", "age"), q("select_one yno", "x")], YES_NO), user)
     assert has(problems, "survey", 3, "the choice list “yno” is not on the choices sheet")
