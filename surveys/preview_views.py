@@ -15,7 +15,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import translation
 
 from .answers import Answers, answers_to_wide
@@ -89,21 +89,12 @@ def _numbers(schema: SurveySchema) -> dict[str, int]:
     return {q.code: i for i, q in enumerate(schema.ordered_questions(), start=1)}
 
 
-def _builder_url(survey: Survey) -> str:
-    try:
-        return reverse("builder:edit", args=[survey.slug])
-    except NoReverseMatch:  # the builder's pages are not mounted (a partial deployment)
-        return reverse("home")
-
-
 def _common(survey: Survey, lang: str) -> dict[str, Any]:
     other = "ru" if lang == "kk" else "kk"
     return {
         "survey": survey,
         "lang": lang,
-        "other_lang": other,
-        "preview": True,
-        "builder_url": _builder_url(survey),
+        "builder_url": reverse("builder:edit", args=[survey.slug]),
         "restart_url": reverse("preview:start", args=[survey.slug, lang]),
         "switch_url": reverse("preview:start", args=[survey.slug, other]),
     }
@@ -177,7 +168,7 @@ def _post_page(request, survey, schema, form, sections, number, held) -> HttpRes
     lang = form.language
     action = request.POST.get("action", "next")
     switch = request.POST.get("switch_language")
-    switching = switch in LANGUAGES and switch != lang
+    switching = switch in LANGUAGES
     result, kept = _page_save(
         schema=schema,
         section=form.section,
@@ -196,7 +187,8 @@ def _post_page(request, survey, schema, form, sections, number, held) -> HttpRes
         return _render_page(request, survey, form, sections, number, form.show_errors(result))
     if switching:
         # The respondent's switch keeps what was typed; here it carries it to the other language.
-        _keep(request, schema, survey, switch, kept)
+        if switch != lang:
+            _keep(request, schema, survey, switch, kept)
         return redirect(_page_url(survey, switch, number))
     if action == "back":
         return redirect(_page_url(survey, lang, max(number - 1, 1)))

@@ -83,6 +83,7 @@ def test_the_preview_shows_the_questionnaire_in_the_language_of_its_address(
     assert absent not in page
     assert f'<html lang="{lang}">' in page
     assert 'id="preview-banner"' in page and 'id="resume-link"' not in page
+    assert f'href="{reverse("builder:edit", args=["mini"])}"' in page
     assert nothing_stored()
 
 
@@ -170,6 +171,22 @@ def test_answers_are_kept_in_the_session_per_language_and_carried_by_the_switch(
         in owner.get(page_url("mini", "ru", 1)).content.decode()
     )
     assert nothing_stored()
+
+
+def test_the_current_language_button_saves_the_page_without_asking_for_required_answers(owner):
+    stayed = owner.post(page_url("mini", "kk", 1), {"level": "local", "switch_language": "kk"})
+
+    assert stayed["Location"] == page_url("mini", "kk", 1)
+    page = owner.get(stayed["Location"]).content.decode()
+    assert 'value="local" id="id_level_1" checked' in page
+
+
+def test_back_keeps_the_page_without_asking_for_required_answers(owner):
+    back = owner.post(page_url("mini", "kk", 2), {"barriers": ["language"], "action": "back"})
+
+    assert back["Location"] == page_url("mini", "kk", 1)
+    page = owner.get(page_url("mini", "kk", 2)).content.decode()
+    assert 'value="language" id="id_barriers_1" checked' in page
 
 
 def test_submitting_with_an_earlier_page_unanswered_returns_to_it(owner):
