@@ -30,6 +30,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -111,17 +112,22 @@ def gunicorn_serve(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # four Django processes starting on a busy machine
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"gunicorn exited with {process.returncode}")
             try:
-                httpx.get(base + "/", timeout=2)
+                httpx.get(base + "/", timeout=10)
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline:
-                    raise RuntimeError("gunicorn did not answer within 60 s") from None
+                    raise RuntimeError("gunicorn did not answer within 180 s") from None
                 time.sleep(0.2)
+        # Each worker imports the URL configuration on its first request: not part of the run.
+        with ThreadPoolExecutor(workers * threads) as pool:
+            list(
+                pool.map(lambda _i: httpx.get(base + "/", timeout=60), range(workers * threads * 2))
+            )
         yield base
     finally:
         process.terminate()
