@@ -189,6 +189,26 @@ def test_every_supported_feature_is_imported(user):
     assert "na" not in channels["scale"]
 
 
+def test_a_field_list_group_is_a_section_at_the_top_and_a_matrix_inside_one(user):
+    rows = [
+        q("begin_group", "page", "Бет", "Страница", appearance="field-list"),
+        q("begin_group", "grid", appearance="field-list"),
+        q("select_one five", "grid_a", "А", "А"),
+        q("end_group", None),
+        q("select_one yn or_other", "works"),
+        q("end_group", None),
+    ]
+    yes_no_other = [*YES_NO, ["yn", "other", "Басқасы", "Иное"]]
+    survey = xlsform_import(file=workbook(rows, [*SCALE, *yes_no_other]), user=user)
+    (page,) = questionnaire_export(survey=survey)["sections"]
+    grid, works = page["questions"]
+    assert (page["code"], grid["type"], grid["rows"][0]["code"]) == ("page", "matrix", "a")
+    # or_other with the list's own "other" choice keeps its labels and marks it
+    assert works["options"][-1] == {
+        "code": "other", "label": {"kk": "Басқасы", "ru": "Иное"}, "other": True,
+    }  # fmt: skip
+
+
 def test_questions_outside_any_group_get_a_default_section(user):
     survey = xlsform_import(file=workbook([q("select_one yn", "works")], YES_NO), user=user)
     (section,) = questionnaire_export(survey=survey)["sections"]
@@ -270,6 +290,29 @@ BROKEN = [
                  ("survey", 2, "appearance “likert” is not supported"), id="appearance"),
     pytest.param([q("begin_group", "g"), q("integer", "age")], [],
                  ("survey", 2, "this begin_group has no end_group"), id="unclosed-group"),
+    pytest.param([q("begin_group", "m", appearance="table-list"),
+                  q("select_one five", "m_a", required="yes"), q("select_one five", "m_b"),
+                  q("end_group", None)], SCALE,
+                 ("survey", 2, "the rows of a matrix must all be required or not"),
+                 id="matrix-mixed-required"),
+    pytest.param([q("select_one five", "general", saualnama_na="yes")], SCALE,
+                 ("survey", 2, "saualnama_na: the list “five” has no point 0"), id="na-without-0"),
+    pytest.param([q("select_one gaps", "general")],
+                 [["gaps", "1", "1", "1"], ["gaps", "3", "3", "3"]],
+                 ("survey", 2, "the scale list “gaps” must be consecutive whole numbers"),
+                 id="scale-gap"),
+    pytest.param([q("begin_group", "m", appearance="table-list"), q("integer", "m_a"),
+                  q("end_group", None)], [],
+                 ("survey", 3, "a matrix (table-list group) holds only select_one rows"),
+                 id="matrix-non-select"),
+    pytest.param([q("begin_group", "a"), q("begin_group", "b"), q("integer", "x"),
+                  q("end_group", None), q("end_group", None)], [],
+                 ("survey", 3, "a group inside a group is read only as a matrix"),
+                 id="nested-group"),
+    pytest.param([q("select_multiple yn", "works", relevant=None), q("integer", "age",
+                  relevant="${works} = 'yes'")], YES_NO,
+                 ("survey", 3, "is a multiple choice; use selected(${works}, 'x')"),
+                 id="equals-on-multiple"),
 ]  # fmt: skip
 
 
