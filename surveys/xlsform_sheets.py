@@ -197,7 +197,7 @@ class SheetReader:
         header = self.book.settings_header or []
         settings: dict[str, Any] = {}
         if rows:
-            settings = dealias_and_group_headers(
+            settings = _dealias(
                 sheet_name=SETTINGS,
                 sheet_data=rows,
                 sheet_header=header,
@@ -268,7 +268,7 @@ class SheetReader:
     def choices(self) -> None:
         if not self.book.choices:
             return
-        rows = dealias_and_group_headers(
+        rows = _dealias(
             sheet_name=CHOICES,
             sheet_data=self.book.choices,
             sheet_header=self.book.choices_header,
@@ -382,6 +382,37 @@ class SheetReader:
                 )
 
 
+# pyxform turns typographic quotes into straight ones in every cell, which is right for
+# expressions (`${q} = ‘x’` typed in Excel) but would change a researcher's texts („Да“, it’s).
+# The quotes are swapped for private-use characters while pyxform reads, then put back: as
+# written in texts, straightened in everything else.
+_QUOTES = "\u2018\u2019\u201c\u201d"
+_SHIELDS = "\ue018\ue019\ue01c\ue01d"
+_SHIELD = str.maketrans(_QUOTES, _SHIELDS)
+_UNSHIELD = str.maketrans(_SHIELDS, _QUOTES)
+_STRAIGHTEN = str.maketrans(_SHIELDS, "''\"\"")
+TEXT_KEYS = {"label", "hint", "saualnama_title", "saualnama_intro", "title"}
+
+
+def _restore(value: Any, table: dict[int, Any]) -> Any:
+    if isinstance(value, str):
+        return value.translate(table)
+    if isinstance(value, dict):
+        return {key: _restore(item, table) for key, item in value.items()}
+    return value
+
+
+def _dealias(*, sheet_data: Any, **options: Any) -> Any:
+    """pyxform's own reading of a sheet's rows, typographic quotes in texts kept."""
+    shielded = [{k: _restore(v, _SHIELD) for k, v in row.items()} for row in sheet_data or []]
+    result = dealias_and_group_headers(sheet_data=shielded, **options)
+    result.data = [
+        {k: _restore(v, _UNSHIELD if k in TEXT_KEYS else _STRAIGHTEN) for k, v in row.items()}
+        for row in result.data
+    ]
+    return result
+
+
 def scale_point(name: str) -> int | None:
     return int(name) if re.fullmatch(r"-?\d+", name) else None
 
@@ -391,7 +422,7 @@ def survey_rows(reader: SheetReader) -> list[dict[str, Any]]:
     if not book.survey and not book.survey_header:
         reader.fail(SURVEY, None, _("the workbook has no survey sheet"))
         return []
-    rows = dealias_and_group_headers(
+    rows = _dealias(
         sheet_name=SURVEY,
         sheet_data=book.survey,
         sheet_header=book.survey_header,

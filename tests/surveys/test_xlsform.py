@@ -322,6 +322,15 @@ def test_a_broken_workbook_is_refused_by_sheet_and_row(user, survey, choices, ex
     assert has(problems, *expected), problems
 
 
+def test_typographic_quotes_are_straightened_in_expressions_only(user):
+    rows = [q("select_one yn", "works", "“Иә” ма?", "Да?"), q("integer", "age",
+            relevant="${works} = ‘yes’")]  # fmt: skip
+    survey = xlsform_import(file=workbook(rows, YES_NO), user=user)
+    works, age = questionnaire_export(survey=survey)["sections"][0]["questions"]
+    assert works["text"]["kk"] == "“Иә” ма?"
+    assert age["show_if"] == {"question": "works", "options": ["yes"]}
+
+
 def test_a_cascading_choice_filter_is_refused(user):
     header = [*HEADER, "choice_filter"]
     rows = [q("select_one yn", "works"), [*q("select_one yn", "again"), "${works} = 'yes'"]]
@@ -425,13 +434,13 @@ def test_line_breaks_and_formula_like_texts_survive_the_round_trip(user):
     data = definition_parse(text=(DATA / "mini.yaml").read_text())
     first = data["sections"][0]["questions"][0]
     first["text"] = {"kk": "Бірінші жол\nекінші  жол", "ru": "=1+1"}
-    first["help"] = {"kk": "Көмек\n\nтағы", "ru": "Помощь"}
+    first["help"] = {"kk": "Көмек\n\nтағы", "ru": "„Помощь“ ‘it’s’"}
     original = questionnaire_load(data=data)
     content = xlsform_export(survey=original)
     copy = xlsform_import(file=ContentFile(content, name="x.xlsx"), user=user, slug="mini-2")
     level = copy.questions.get(code="level")
     assert (level.text_kk, level.text_ru) == ("Бірінші жол\nекінші  жол", "=1+1")
-    assert level.help_kk == "Көмек\n\nтағы"
+    assert (level.help_kk, level.help_ru) == ("Көмек\n\nтағы", "„Помощь“ ‘it’s’")
 
 
 def test_pyxform_converts_the_export_without_errors(db):
