@@ -28,7 +28,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -185,8 +184,15 @@ def _kind(method: str, path: str) -> str:
 class Browser:
     """One respondent's browser: its own cookies, each redirect followed and timed as a request."""
 
-    def __init__(self, client: httpx.AsyncClient, samples: list, deadline: float) -> None:
-        self.client, self.samples, self.deadline = client, samples, deadline
+    def __init__(
+        self, client: httpx.AsyncClient, samples: list, deadline: float, think: float = 0
+    ) -> None:
+        self.client, self.samples, self.deadline, self.think = client, samples, deadline, think
+
+    async def read(self) -> None:
+        """The time a respondent takes over a page: `think` seconds on average."""
+        if self.think:
+            await asyncio.sleep(self.think * random.uniform(0.5, 1.5))
 
     async def go(self, method: str, url: str, data: dict | None = None) -> httpx.Response:
         if time.monotonic() >= self.deadline:
@@ -234,6 +240,7 @@ async def respondent_run(browser: Browser, slug: str, respondent: Respondent) ->
         action = "submit" if 'name="action" value="submit"' in html else "next"
         posted = {**fields, "action": action, "csrfmiddlewaretoken": _csrf(html)}
         before = reply.url.path
+        await browser.read()
         reply = await browser.go("POST", str(reply.url), posted)
         if reply.url.path == before:
             respondent.problem = f"valid answers refused at {before}"
@@ -243,7 +250,13 @@ async def respondent_run(browser: Browser, slug: str, respondent: Respondent) ->
 
 
 async def _seat(
-    base: str, slug: str, pool: Iterator, respondents: list, samples: list, ends: tuple
+    base: str,
+    slug: str,
+    pool: Iterator,
+    respondents: list,
+    samples: list,
+    ends: tuple[float, float],
+    think: float,
 ) -> None:
     """One seat of the crowd: respondent after respondent until the time is up."""
     last_start, deadline = ends
@@ -255,7 +268,8 @@ async def _seat(
             respondents.append(respondent)
             client.cookies.clear()  # a new browser
             try:
-                await respondent_run(Browser(client, samples, deadline), slug, respondent)
+                browser = Browser(client, samples, deadline, think)
+                await respondent_run(browser, slug, respondent)
             except CutOff:
                 pass
             except (httpx.HTTPError, RuntimeError) as error:
@@ -270,9 +284,11 @@ async def load_run(
     seats: int,
     duration: float,
     finish: float = 0,
+    think: float = 0,
 ) -> LoadResult:
     """`seats` respondents at a time for `duration` seconds; then those still answering get
-    `finish` more seconds to reach the end (0: they stop where they are, drafts)."""
+    `finish` more seconds to reach the end (0: they stop where they are, drafts). Each spends
+    `think` seconds on a page on average before sending it (0: at once)."""
     from django.utils import timezone
 
     started_at = timezone.now()
@@ -282,105 +298,9 @@ async def load_run(
     started = time.monotonic()
     ends = (started + duration, started + duration + finish)
     await asyncio.gather(
-        *(_seat(base, slug, pool, respondents, samples, ends) for _ in range(seats))
+        *(_seat(base, slug, pool, respondents, samples, ends, think) for _ in range(seats))
     )
     return LoadResult(respondents, samples, time.monotonic() - started, started_at)
-
-
-# After the run: what the database holds.
-
-
-def database_check(*, survey: Any, result: LoadResult) -> list[str]:
-    """Every way the stored responses differ from what the respondents saw; empty when sound."""
-    from django.db.models import Count
-
-    from surveys.answers import answers_to_wide
-    from surveys.models import Answer, Response
-    from surveys.selectors import answers_from_rows, survey_schema_get
-    from surveys.validation import response_validate
-
-    schema = survey_schema_get(survey=survey)
-    problems = [
-        f"{len(s)} request(s) failed or answered 5xx" for s in [result.server_errors()] if s
-    ]
-    problems += [f"respondent: {r.problem}" for r in result.respondents if r.problem]
-    stored = {
-        str(r.key): r
-        for r in Response.objects.filter(survey=survey, started_at__gte=result.started_at)
-    }
-    rows: dict[int, list[tuple]] = defaultdict(list)
-    for response_id, *row in Answer.objects.filter(response__in=stored.values()).values_list(
-        "response_id", "question_id", "option_id", "row_id", "value_int", "value_text"
-    ):
-        rows[response_id].append(tuple(row))
-    claimed: set[str] = set()
-    for respondent in result.respondents:
-        if len(respondent.keys) > 1:
-            problems.append(f"one respondent was given {len(respondent.keys)} responses")
-        claimed |= respondent.keys
-        for key in respondent.keys:
-            response = stored.get(key)
-            if response is None:
-                problems.append(f"response {key} is not stored")
-                continue
-            held = answers_to_wide(schema, answers_from_rows(schema, rows[response.pk]))
-            posted = {k: " ".join(v) for k, v in respondent.answers.items()}
-            expected = answers_to_wide(
-                schema, response_validate(schema=schema, data=posted).answers
-            )
-            complete = response.status == Response.Status.COMPLETE
-            if respondent.thanked != complete:
-                problems.append(
-                    f"response {key} is {response.status} after thanked={respondent.thanked}"
-                )
-            if complete and (
-                held != expected or not response_validate(schema=schema, data=held).is_valid
-            ):
-                problems.append(f"complete response {key} differs from the answers posted")
-            wide_saved = {k for k in expected if k in respondent.saved}
-            if not complete and any(held.get(k) != expected.get(k) for k in {*held, *wide_saved}):
-                problems.append(f"draft {key} holds other answers than those posted")
-    problems += [f"response {k} was started by no respondent" for k in stored.keys() - claimed]
-    duplicated = (
-        Answer.objects.filter(response__in=stored.values())
-        .values("response_id", "question_id", "option_id", "row_id")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-    )
-    problems += [f"duplicated answer row: {d}" for d in duplicated[:10]]
-    return problems
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
-
-
-def report(result: LoadResult) -> str:
-    """Throughput and latency percentiles per request kind, as a Markdown table."""
-    by_kind: dict[str, list[float]] = defaultdict(list)
-    statuses: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    for kind, status, seconds in result.samples:
-        by_kind[kind].append(seconds * 1000)
-        statuses[kind][status] += 1
-    order = ["welcome", "start", "resume", "page GET", "page POST", "thanks"]
-    lines = [
-        f"{len(result.respondents)} respondents started, {result.thanked} complete responses, "
-        f"{len(result.samples)} requests in {result.elapsed:.1f} s: "
-        f"{result.thanked / result.elapsed:.2f} complete responses/s, "
-        f"{len(result.samples) / result.elapsed:.1f} requests/s",
-        "",
-        "| request | count | statuses | p50 ms | p90 ms | p99 ms | max ms |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for kind in sorted(by_kind, key=lambda k: order.index(k) if k in order else len(order)):
-        values = by_kind[kind]
-        codes = " ".join(f"{s}:{n}" for s, n in sorted(statuses[kind].items()))
-        cells = [percentile(values, p) for p in (0.5, 0.9, 0.99)] + [max(values)]
-        lines.append(
-            f"| {kind} | {len(values)} | {codes} | " + " | ".join(f"{c:.0f}" for c in cells) + " |"
-        )
-    return "\n".join(lines)
 
 
 # The command line: a fresh database of its own, gunicorn, the crowd, the check.
@@ -410,6 +330,10 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60, help="seconds")
     parser.add_argument("--database", default="saualnama_load")
     parser.add_argument("--reuse", action="store_true", help="keep the database's data")
+    parser.add_argument(
+        "--finish", type=float, default=0, help="seconds more for those still answering"
+    )
+    parser.add_argument("--think", type=float, default=0, help="mean seconds spent on a page")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
@@ -443,10 +367,18 @@ def main() -> int:
                 answers=answers,
                 seats=args.respondents,
                 duration=args.duration,
+                finish=args.finish,
+                think=args.think,
             )
         )
         load_after = os.getloadavg()
+    from bench.load_check import database_check, report
+
     problems = database_check(survey=survey, result=result)
+    print(
+        f"{args.respondents} at a time for {args.duration:g} s (+{args.finish:g} s to finish), "
+        f"{args.think:g} s per page; gunicorn {args.workers} workers x {args.threads} threads"
+    )
     print(report(result))
     print(
         f"\nload average (1 min) before {load[0]:.2f}, after {load_after[0]:.2f}; "

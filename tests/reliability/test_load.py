@@ -10,7 +10,8 @@ import asyncio
 
 import pytest
 
-from bench.load import answers_generate, database_check, gunicorn_serve, load_run, report
+from bench.load import answers_generate, gunicorn_serve, load_run
+from bench.load_check import database_check, report
 from surveys.selectors import survey_schema_get
 from tests.factories import survey_2022_load
 
