@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from .answers import Answers, QuestionAnswer, answers_to_wide
 from .models import Answer, Option, Question, Response, Row, ScaleLabel, Section, Survey
@@ -100,34 +101,62 @@ def survey_schema_get(*, survey: Survey) -> SurveySchema:
     )
 
 
+@dataclass(frozen=True)
+class _Decoder:
+    """Id -> code lookups and option and row order of one schema, for rebuilding answers."""
+
+    by_id: dict[int, QuestionSpec]
+    option_code: dict[int, str]
+    row_code: dict[int, str]
+    option_order: dict[str, dict[str, int]]  # question code -> option code -> position
+    row_order: dict[str, dict[str, int]]
+
+
+def _decoder(schema: SurveySchema) -> _Decoder:
+    """Built once per schema and kept on it (as functools.cached_property does on a frozen
+    dataclass): an export decodes every response with the same schema."""
+    found = vars(schema).get("_answers_decoder")
+    if found is None:
+        questions = schema.questions.values()
+        found = _Decoder(
+            by_id={q.id: q for q in questions},
+            option_code={o.id: o.code for q in questions for o in q.options},
+            row_code={r.id: r.code for q in questions for r in q.rows},
+            option_order={q.code: {o.code: i for i, o in enumerate(q.options)} for q in questions},
+            row_order={q.code: {r.code: i for i, r in enumerate(q.rows)} for q in questions},
+        )
+        vars(schema)["_answers_decoder"] = found
+    return found
+
+
 def answers_from_rows(schema: SurveySchema, rows: list[tuple]) -> Answers:
     """Rebuild answers from (question_id, option_id, row_id, value_int, value_text) tuples."""
-    by_id = {q.id: q for q in schema.questions.values()}
-    option_code = {o.id: o.code for q in schema.questions.values() for o in q.options}
-    row_code = {r.id: r.code for q in schema.questions.values() for r in q.rows}
+    decoder = _decoder(schema)
+    by_id, option_code, row_code = decoder.by_id, decoder.option_code, decoder.row_code
     parts: dict[str, dict] = defaultdict(lambda: {"options": [], "cells": [], "other": ""})
     for question_id, option_id, row_id, value_int, value_text in rows:
         question = by_id[question_id]
         part = parts[question.code]
         if option_id is not None:
-            part["options"].append((option_id, option_code[option_id]))
+            part["options"].append(option_code[option_id])
             if value_text:
                 part["other"] = value_text
         elif row_id is not None:
-            part["cells"].append((row_id, row_code[row_id], value_int))
+            part["cells"].append((row_code[row_id], value_int))
         else:
             part["number"], part["text"] = value_int, value_text
     answers: Answers = {}
     for code, part in parts.items():
-        question = schema.questions[code]
-        order = {o.code: i for i, o in enumerate(question.options)}
-        row_order = {r.code: i for i, r in enumerate(question.rows)}
+        options, cells = part["options"], part["cells"]
+        if len(options) > 1:
+            options.sort(key=decoder.option_order[code].__getitem__)
+        if len(cells) > 1:
+            row_order = decoder.row_order[code]
+            cells.sort(key=lambda cell: row_order[cell[0]])
         answers[code] = QuestionAnswer(
-            options=tuple(sorted((c for _i, c in part["options"]), key=order.__getitem__)),
+            options=tuple(options),
             other_text=part["other"],
-            cells=tuple(
-                sorted(((c, v) for _i, c, v in part["cells"]), key=lambda cv: row_order[cv[0]])
-            ),
+            cells=tuple(cells),
             number=part.get("number"),
             text=part.get("text") or "",
         )
