@@ -58,6 +58,8 @@ class BuilderForm(forms.Form):
             # parity gate keeps it from respondents until both are written.
             if name.endswith(("_kk", "_ru")):
                 formfield.required = False
+            if isinstance(formfield.widget, forms.Textarea):
+                formfield.widget.attrs["rows"] = 3
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
@@ -166,7 +168,7 @@ class QuestionForm(BuilderForm):
         self.fields["type"].widget.attrs["data-question-type"] = ""
         # Only single choice uses it, and the service falls back to radio buttons.
         self.fields["widget"].required = False
-        for name in ("text_kk", "text_ru", "help_kk", "help_ru"):
+        for name in ("help_kk", "help_ru"):
             self.fields[name].widget.attrs["rows"] = 2
 
     def clean(self) -> dict[str, Any]:
