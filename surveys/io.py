@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -46,6 +47,11 @@ DELIMITERS = (",", ";", "\t")
 # XML turns a carriage return into a line feed; Excel writes and reads it as this escape, which
 # openpyxl leaves alone, so texts with Windows line breaks round-trip only if we do the same.
 XLSX_CR = "_x000D_"
+# A spreadsheet opening a CSV runs a cell starting with = + - @ tab or CR as a formula (some
+# locales fold the fullwidth forms into these). Such a text, after any apostrophes it already
+# starts with, gets one more in front (OWASP's advice); reading takes exactly one off again, so
+# every text comes back as it was. Numbers are not text: a number column is never prefixed.
+PROTECTED = re.compile(r"'*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]")
 
 ROW_MESSAGES = {
     "language_missing": gettext_lazy("The language is missing: write kk or ru."),
@@ -126,6 +132,16 @@ def wide_rows_read(*, path: Path) -> WideRows:
     return WideRows(columns, records)
 
 
+def csv_text_protect(value: str) -> str:
+    """A text cell as the CSV export writes it: see PROTECTED."""
+    return "'" + value if PROTECTED.match(value) else value
+
+
+def csv_text_restore(value: str) -> str:
+    """The text a CSV cell written by `csv_text_protect` came from."""
+    return value[1:] if value.startswith("'") and PROTECTED.match(value, 1) else value
+
+
 def _csv_records(path: Path) -> Iterator[list[str]]:
     read = 0
     try:
@@ -135,7 +151,7 @@ def _csv_records(path: Path) -> Iterator[list[str]]:
             delimiter = max(DELIMITERS, key=counts.__getitem__) if any(counts.values()) else ","
             for record in csv.reader(chain([first], file), delimiter=delimiter):
                 read += 1
-                yield record
+                yield [csv_text_restore(cell) for cell in record]
     except UnicodeDecodeError as exc:
         raise WideFileError(
             _("The file is not UTF-8 text. Save it as “CSV UTF-8” and import it again.")
@@ -354,7 +370,9 @@ def responses_export(
     if on_record is not None:
         records = counted(records, on_record)
     if fmt == "csv":
-        return _csv_write(out, columns, records)  # type: ignore[arg-type]
+        numeric = _numeric_columns(schema)
+        kinds = [column in numeric for column in columns]
+        return _csv_write(out, columns, kinds, records)  # type: ignore[arg-type]
     if fmt == "xlsx":
         return _xlsx_write(out, schema, columns, records)  # type: ignore[arg-type]
     raise ValueError(f"unknown format {fmt!r}")
@@ -411,13 +429,17 @@ def wide_records(
         yield [language, submitted, *(wide.get(column, "") for column in columns)]
 
 
-def _csv_write(out: TextSink, columns: list[str], records: Iterable[list[str]]) -> int:
+def _csv_write(
+    out: TextSink, columns: list[str], kinds: list[bool], records: Iterable[list[str]]
+) -> int:
     out.write("\ufeff")  # the BOM makes Excel read the file as UTF-8, so Cyrillic shows
     writer = csv.writer(out)
     writer.writerow(columns)
     count = 0
     for record in records:
-        writer.writerow(record)
+        writer.writerow(
+            [v if number else csv_text_protect(v) for v, number in zip(record, kinds, strict=True)]
+        )
         count += 1
     return count
 
@@ -445,13 +467,10 @@ def _xlsx_cell(sheet: Any, value: str, number: bool) -> Any:
         return None
     if number:
         return int(value)
-    value = value.replace("\r", XLSX_CR)
-    if value.startswith("="):
-        # openpyxl would write a formula; an answer that starts with "=" is text.
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+    # Always a string cell: openpyxl would make "=..." a formula and "#N/A" an error value.
+    cell = WriteOnlyCell(sheet, value=value.replace("\r", XLSX_CR))
+    cell.data_type = "s"
+    return cell
 
 
 def _numeric_columns(schema: SurveySchema) -> set[str]:

@@ -7,7 +7,8 @@ app_name = "surveys"
 urlpatterns = [
     path("<slug:slug>/", views.welcome, name="welcome"),
     path("<slug:slug>/start/", views.start, name="start"),
-    path("<slug:slug>/i/<str:token>/", views.invitation, name="invitation"),
+    # Tokens are URL-safe (token_new): anything else, a NUL included, is a 404 before any query.
+    path("<slug:slug>/i/<slug:token>/", views.invitation, name="invitation"),
     path("<slug:slug>/r/<uuid:key>/", views.resume, name="resume"),
     path("<slug:slug>/r/<uuid:key>/<int:number>/", views.page, name="page"),
     path("<slug:slug>/r/<uuid:key>/thanks/", views.thanks, name="thanks"),

@@ -17,7 +17,7 @@ from surveys.io import (
     wide_rows_read,
 )
 from surveys.models import Response
-from surveys.selectors import response_answers_get
+from surveys.selectors import response_answers_get, survey_schema_get
 from surveys.services import response_create
 
 ALMATY = ZoneInfo("Asia/Almaty")
@@ -342,3 +342,58 @@ def test_export_then_import_reproduces_the_answers(mini_survey, mini_schema, tmp
 
     assert report.ok and report.stored == 5
     assert snapshot(mini_survey, mini_schema) == before
+
+
+def test_csv_export_puts_an_apostrophe_before_formula_text_but_not_before_numbers(
+    mini_survey, mini_schema
+):
+    mini_survey.questions.filter(code="years").update(number_min=-10)
+    schema = survey_schema_get(survey=mini_survey)
+    data = {
+        **GOOD,
+        "years": "-1",
+        "barriers": "other",
+        "barriers.other": "@SUM(1)",
+        "comment": '=HYPERLINK("http://x","y")',
+    }
+    response_create(survey=mini_survey, schema=schema, data=data, language="kk", source="web")
+    out = io.StringIO(newline="")
+    responses_export(survey=mini_survey, fmt="csv", out=out)
+    header, row = csv.reader(io.StringIO(out.getvalue()[1:]))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["comment"] == '\'=HYPERLINK("http://x","y")'
+    assert cells["barriers.other"] == "'@SUM(1)"
+    assert cells["years"] == "-1"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["-1+1", "+cmd", "\t=1", "＝1+1", "＠SUM(1)", "'=1+1", "''-1", "'quoted'", "a=b"],
+)
+def test_formula_text_comes_back_exactly_from_a_csv_export(
+    mini_survey, mini_schema, tmp_path, text
+):
+    mini_survey.questions.filter(code="years").update(number_min=-10)
+    schema = survey_schema_get(survey=mini_survey)
+    data = {**GOOD, "years": "-1", "comment": f"x{text}" if text[0] in "\t" else text}
+    response_create(survey=mini_survey, schema=schema, data=data, language="kk", source="web")
+    before = snapshot(mini_survey, schema)
+    path = tmp_path / "export.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        responses_export(survey=mini_survey, fmt="csv", out=out)
+    Response.objects.filter(survey=mini_survey).delete()
+
+    report = import_file(mini_survey, path)
+
+    assert report.ok and report.stored == 1
+    assert snapshot(mini_survey, schema) == before
+
+
+def test_a_negative_number_in_a_csv_is_still_a_number(mini_survey, tmp_path):
+    mini_survey.questions.filter(code="years").update(number_min=-10)
+    path = write_csv(tmp_path / "r.csv", [{"language": "kk", **SHORT, "years": "-1"}])
+    assert import_file(mini_survey, path).stored == 1
+    answers = response_answers_get(
+        response=Response.objects.get(), schema=survey_schema_get(survey=mini_survey)
+    )
+    assert answers["years"].number == -1
