@@ -135,38 +135,48 @@ def build_survey(page, base: str) -> None:
             submit(page, "#condition-form")
 
 
-def check_preview(page, artifacts: Path, lang: str) -> None:
-    """Walk the preview to its end; a kk or ru text shows, and the condition hides and shows."""
-    kk = lang == "kk"
-    title = SURVEY[f"title_{lang}"]
-    page.locator(f"#preview-{lang}").click()
-    assert page.locator("#preview-banner").is_visible()
-    assert title in page.locator("h1").inner_text()
-    page.locator("[data-testid=preview-start]").click()
-    role_text = QUESTIONS["role"][2][0 if kk else 1]
-    assert role_text in page.locator("#q-role legend").inner_text()
-    other = QUESTIONS["role"][2][1 if kk else 0]
-    assert other not in page.content()
+def check_first_page(page, lang: str) -> None:
+    """Texts in `lang` only, and the follow-up shown for managers alone."""
+    kk_text, ru_text = QUESTIONS["role"][2]
+    legend = page.locator("#q-role legend").inner_text()
+    assert (kk_text if lang == "kk" else ru_text) in legend
+    assert (ru_text if lang == "kk" else kk_text) not in page.content()
+    page.locator("#q-role input[value=specialist]").check()
     assert page.locator("#q-team").is_hidden()
     page.locator("#q-role input[value=manager]").check()
     assert page.locator("#q-team").is_visible()
+
+
+def preview(page, artifacts: Path) -> None:
+    """Start in Kazakh, switch to Russian midway (the answers follow), and walk to the end."""
+    page.locator("#preview-ru").click()
+    assert page.locator("#preview-banner").is_visible()
+    assert SURVEY["title_ru"] in page.locator("h1").inner_text()
+    page.locator("[data-testid=preview-back]").click()
+    page.locator("#preview-kk").click()
+    assert SURVEY["title_kk"] in page.locator("h1").inner_text()
+    page.locator("[data-testid=preview-start]").click()
+    check_first_page(page, "kk")
     page.fill("#q-team input", "12")
-    shoot(page, artifacts, f"03-preview-{lang}-condition-shown")
-    page.locator("#q-role input[value=specialist]").check()
-    assert page.locator("#q-team").is_hidden()
+    shoot(page, artifacts, "03-preview-kk-condition-shown")
+    with page.expect_navigation():
+        page.locator("button[name=switch_language][value=ru]").click()
+    assert page.url.endswith("/preview/ru/1/")
+    assert page.locator("#q-team input").input_value() == "12"
+    check_first_page(page, "ru")
+    shoot(page, artifacts, "04-preview-ru-page-1")
     with page.expect_navigation():
         page.locator("button[name=action][value=next]").click()
-    matrix_label = ROWS[1][1 if kk else 2]
-    assert matrix_label in page.locator("#q-rating").inner_text()
+    assert ROWS[1][2] in page.locator("#q-rating").inner_text()
     for row in ("phone", "portal"):
         pick(page, f"rating.{row}", "3")
     page.locator("#q-barriers input[value=time]").check()
-    shoot(page, artifacts, f"04-preview-{lang}-page-2")
+    shoot(page, artifacts, "05-preview-ru-page-2")
     with page.expect_navigation():
         page.locator("button[name=action][value=submit]").click()
+    assert page.url.endswith("/preview/ru/done/")
     assert page.locator("#preview-banner").is_visible()
-    assert page.url.endswith(f"/preview/{lang}/done/")
-    shoot(page, artifacts, f"05-preview-{lang}-done")
+    shoot(page, artifacts, "06-preview-ru-done")
     page.locator("[data-testid=preview-back]").click()
 
 
@@ -182,13 +192,13 @@ def answer_as_respondent(browser, base: str, artifacts: Path) -> None:
     try:
         page.goto(f"{base}/s/{SLUG}/")
         assert SURVEY["title_kk"] in page.locator("h1").inner_text()
-        shoot(page, artifacts, "07-respondent-welcome-phone")
+        shoot(page, artifacts, "08-respondent-welcome-phone")
         page.locator("form[action$='/start/'] button[type=submit]").click()
         assert page.locator("#q-team").is_hidden()
         page.locator("label[for=id_role_0]").click()  # manager
         assert page.locator("#q-team").is_visible()
         page.fill("#q-team input", "12")
-        shoot(page, artifacts, "08-respondent-page-1-phone")
+        shoot(page, artifacts, "09-respondent-page-1-phone")
         with page.expect_navigation():
             page.locator("button[name=action][value=next]").click()
         assert page.locator("#error-summary").count() == 0
@@ -200,11 +210,11 @@ def answer_as_respondent(browser, base: str, artifacts: Path) -> None:
         barriers.locator("input[data-other]").check()
         assert barriers.locator("input[value=language]").is_disabled()  # three is the limit
         barriers.locator("[data-other-box] input").fill("Кезек")
-        shoot(page, artifacts, "09-respondent-page-2-phone")
+        shoot(page, artifacts, "10-respondent-page-2-phone")
         with page.expect_navigation():
             page.locator("button[name=action][value=submit]").click()
         assert page.locator("#error-summary").count() == 0
-        shoot(page, artifacts, "10-respondent-thanks-phone")
+        shoot(page, artifacts, "11-respondent-thanks-phone")
         assert page.locator("h1").inner_text() == "Рақмет!"
     finally:
         context.close()
@@ -234,16 +244,15 @@ def test_a_researcher_builds_previews_and_publishes_a_survey_that_a_respondent_a
         shoot(page, artifacts, "02-builder-matrix-question")
         page.goto(f"{base}/build/{SLUG}/")
 
-        check_preview(page, artifacts, "kk")
-        check_preview(page, artifacts, "ru")
+        preview(page, artifacts)
         assert not Response.objects.exists() and not Answer.objects.exists()
 
         page.locator("#publish").click()
         page.wait_for_load_state()
         assert page.locator("#status").get_attribute("data-status") == "open"
-        shoot(page, artifacts, "06-builder-published")
+        shoot(page, artifacts, "07-builder-published")
     finally:
-        page.screenshot(path=str(artifacts / "builder-last.png"), full_page=True)
+        shoot(page, artifacts, "builder-last")
         context.close()
 
     answer_as_respondent(browser, base, artifacts)
