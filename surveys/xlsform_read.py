@@ -8,6 +8,7 @@ resulting mapping, and `Reading.locate` puts its problems back at their sheet an
 
 from __future__ import annotations
 
+import re
 from io import BytesIO
 from typing import Any
 
@@ -40,6 +41,12 @@ Node = dict[str, Any]
 RELEVANT_FORMS = "${q} = 'x', selected(${q}, 'x'), or several of those on one question joined by or"
 
 
+def code_of(row: Node) -> str:
+    """A row's code: its name, unless `saualnama_code` says otherwise (the export's way out
+    when a code is no valid XLSForm name there, such as `meta` or a name used twice)."""
+    return str(row.get("saualnama_code") or row.get("name") or "")
+
+
 class _Walk:
     """One pass over the survey sheet, keeping the open groups on a stack."""
 
@@ -53,6 +60,7 @@ class _Walk:
         self.stack: list[tuple[str, Node | None, int]] = []  # (section|matrix|other, node, row)
         self.default: Node | None = None  # the open default section for top-level questions
         self.last: Node | None = None  # the last question, for an "other, specify" follow-up
+        self.last_name = ""
         self.used_lists: set[str] = set()
 
     def fail(self, row: int, message: str, name: str = "") -> None:
@@ -113,7 +121,7 @@ class _Walk:
             if question is not None:
                 self.container()["questions"].append(question)
                 self.r.earlier[name] = question
-                self.last = question
+                self.last, self.last_name = question, name
         self.seen.add(name)
 
     def unsupported(self, raw_type: str, number: int, name: str) -> None:
@@ -140,11 +148,15 @@ class _Walk:
             self.fail(number, _("a group cannot be nested here"), name)
             self.stack.append(("other", None, number))
         elif appearance == "table-list" or (appearance == "field-list" and in_section):
-            matrix: Node = {"code": name, "type": "matrix", "text": self.texts(row, "label")}
+            matrix: Node = {
+                "code": code_of(row),
+                "type": "matrix",
+                "text": self.texts(row, "label"),
+            }
             if help_text := self.texts(row, "hint"):
                 matrix["help"] = help_text
             self.condition_set(matrix, row, number, name)
-            matrix.update(_place=(SURVEY, number), rows=[], _list=None, _required=set())
+            matrix.update(_place=(SURVEY, number), rows=[], _list=None, _required=set(), _name=name)
             matrix["_na"] = self.na(row, number)
             self.stack.append(("matrix", matrix, number))
         elif in_section:
@@ -159,7 +171,7 @@ class _Walk:
                 self.fail(number, _("appearance “%(a)s” is not supported") % {"a": appearance})
             if "saualnama_na" in row:
                 self.fail(number, _("saualnama_na is only for a rating or a matrix"))
-            section: Node = {"code": name, "title": self.texts(row, "label")}
+            section: Node = {"code": code_of(row), "title": self.texts(row, "label")}
             if description := self.texts(row, "hint"):
                 section["description"] = description
             self.condition_set(section, row, number, name)
@@ -187,7 +199,7 @@ class _Walk:
             self.r.scale(list_name, na, node["_place"][1]) if list_name else dict(STAND_IN_SCALE)
         )
         self.container()["questions"].append(node)
-        self.r.earlier[node["code"]] = node
+        self.r.earlier[node.pop("_name")] = node
 
     # -- questions ------------------------------------------------------------------------------
 
@@ -245,7 +257,7 @@ class _Walk:
                 _("relevant: “%(q)s” is a multiple choice; use selected(${%(q)s}, 'x')") % {"q": q},
             )
         else:
-            node["show_if"] = {"question": q, "options": relevance.options}
+            node["show_if"] = {"question": target["code"], "options": relevance.options}
 
     def choice_list(self, number: int, name: str, list_name: str | None) -> list[Node] | None:
         items = self.r.lists.get(str(list_name))
@@ -265,7 +277,7 @@ class _Walk:
         appearance, constraint = control.get("appearance"), bind.get("constraint")
         if kind == "short_text" and self.other_follow_up(row, name):
             return None
-        node: Node = {"code": name, "type": kind, "text": self.texts(row, "label")}
+        node: Node = {"code": code_of(row), "type": kind, "text": self.texts(row, "label")}
         if help_text := self.texts(row, "hint"):
             node["help"] = help_text
         node["required"] = self.required(row, number)
@@ -335,15 +347,17 @@ class _Walk:
     def other_follow_up(self, row: Node, name: str) -> bool:
         """`<q>_other`, a text right after choice question q, shown when one option of q is
         chosen: that option becomes q's "other (specify)" option instead of a question."""
-        last = self.last
+        last, last_name = self.last, self.last_name
         expr = (row.get("bind") or {}).get("relevant")
-        if last is None or "options" not in last or name != f"{last['code']}_other" or not expr:
+        # `<q>_other_2` too: the export's name when `<q>_other` is another question's code.
+        follows = re.fullmatch(rf"{re.escape(last_name)}_other(_\d+)?", name) is not None
+        if last is None or "options" not in last or not follows or not expr:
             return False
         try:
             relevance = relevant_parse(str(expr))
         except ExpressionError:
             return False
-        if relevance.question != last["code"] or len(relevance.options) != 1:
+        if relevance.question != last_name or len(relevance.options) != 1:
             return False
         option = next((o for o in last["options"] if o["code"] == relevance.options[0]), None)
         if option is None:
@@ -377,8 +391,9 @@ class _Walk:
             matrix["_list"] = str(list_name)
         elif matrix["_list"] != list_name:
             self.fail(number, _("every row of a matrix must use the same choice list"))
-        prefix = f"{matrix['code']}_"
+        prefix = f"{matrix['_name']}_"
         code = name[len(prefix) :] if name.startswith(prefix) and name != prefix else name
+        code = str(row.get("saualnama_code") or code)
         matrix["rows"].append(
             {"code": code, "label": self.texts(row, "label"), "_place": (SURVEY, number)}
         )

@@ -32,7 +32,9 @@ _LANG_CODE = re.compile(r"\((?P<code>[A-Za-z]{2})\)\s*$")
 OTHER_LABEL = {"kk": "Басқа", "ru": "Другое"}
 
 # Columns (after pyxform's grouping) that a row may carry; anything else is refused by name.
-SURVEY_KEYS = {"type", "name", "label", "hint", "bind", "control", "saualnama_na", "__row"}
+SURVEY_KEYS = {
+    "type", "name", "label", "hint", "bind", "control", "saualnama_na", "saualnama_code", "__row",
+}  # fmt: skip
 BIND_KEYS = {"required", "relevant", "constraint", "jr:constraintMsg", "jr:requiredMsg"}
 CONTROL_KEYS = {"appearance"}
 CHOICE_KEYS = {"list name", "name", "label", "__row"}  # pyxform reads list_name so

@@ -30,13 +30,37 @@ SURVEY_COLUMNS = [
     "constraint",
     "appearance",
     "saualnama_na",
+    "saualnama_code",
 ]
 CHOICE_COLUMNS = ["list_name", "name", *(f"label::{LANGUAGE_NAMES[lang]}" for lang in LANGS)]
+
+
+class _Names:
+    """XLSForm names: each element's code, except where XLSForm would refuse it (the reserved
+    `meta`, or a name that a condition's `${name}` would find twice, such as a section coded like
+    a question); such an element gets a free name and its code in `saualnama_code`."""
+
+    RESERVED = frozenset({"meta"})
+
+    def __init__(self, questions: set[str]) -> None:
+        self.used = questions - self.RESERVED
+        self.question = {
+            code: self.free(code) if code in self.RESERVED else code for code in questions
+        }
+
+    def free(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.used or name in self.RESERVED:
+            n += 1
+            name = f"{base}_{n}"
+        self.used.add(name)
+        return name
 
 
 class _Sheets:
     def __init__(self, types: dict[str, str]) -> None:
         self.types = types  # question code -> type, for conditions
+        self.names = _Names(set(types))
         self.survey: list[list[Any]] = []
         self.choices: list[list[Any]] = []
 
@@ -45,7 +69,8 @@ class _Sheets:
         show_if = cells.pop("show_if", None)
         if show_if:
             single = self.types.get(show_if["question"]) == "single"
-            cells["relevant"] = relevant_write(show_if["question"], show_if["options"], single)
+            target = self.names.question[show_if["question"]]
+            cells["relevant"] = relevant_write(target, show_if["options"], single)
         self.survey.append(
             [
                 type_,
@@ -57,6 +82,11 @@ class _Sheets:
                 cells.get("constraint") or None,
                 cells.get("appearance"),
                 "yes" if cells.get("na") else None,
+                # The code where the name does not give it (a matrix row's name is
+                # `<matrix>_<row>`).
+                None
+                if name == cells.get("default_code", cells.get("code", name))
+                else cells["code"],
             ]
         )
 
@@ -73,11 +103,13 @@ class _Sheets:
 
     def question(self, q: Node) -> None:
         code, qtype = q["code"], q["type"]
+        name = self.names.question[code]
         common = {
             "label": q["text"],
             "hint": q.get("help"),
             "required": q.get("required", True),
             "show_if": q.get("show_if"),
+            "code": code,
         }
         if qtype in ("single", "multiple"):
             exclusive = [o["code"] for o in q["options"] if o.get("exclusive")]
@@ -87,37 +119,38 @@ class _Sheets:
             appearance = "minimal" if q.get("widget") == "dropdown" else None
             command = "select_one" if qtype == "single" else "select_multiple"
             self.row(
-                f"{command} {code}", code, constraint=constraint, appearance=appearance, **common
+                f"{command} {code}", name, constraint=constraint, appearance=appearance, **common
             )
             for option in q["options"]:
                 self.choice(code, option["code"], option["label"])
             for option in q["options"]:
                 if option.get("other"):
-                    relevant = f"selected(${{{code}}}, '{option['code']}')"
+                    relevant = f"selected(${{{name}}}, '{option['code']}')"
                     self.row(
-                        "text", f"{code}_other", label=option["label"], required=True,
-                        relevant=relevant,
+                        "text", self.names.free(f"{name}_other"), label=option["label"],
+                        required=True, relevant=relevant,
                     )  # fmt: skip
         elif qtype == "rating":
             na = q["scale"].get("na", False)
-            self.row(f"select_one {code}", code, appearance="likert", na=na, **common)
+            self.row(f"select_one {code}", name, appearance="likert", na=na, **common)
             self.scale(code, q["scale"])
         elif qtype == "matrix":
             required = common.pop("required")
             na = q["scale"].get("na", False)
-            self.row("begin_group", code, appearance="table-list", na=na, **common)
+            self.row("begin_group", name, appearance="table-list", na=na, **common)
             for row in q["rows"]:
                 self.row(
-                    f"select_one {code}", f"{code}_{row['code']}", label=row["label"],
-                    required=required,
+                    f"select_one {code}", self.names.free(f"{name}_{row['code']}"),
+                    label=row["label"], required=required, code=row["code"],
+                    default_code=f"{name}_{row['code']}",
                 )  # fmt: skip
-            self.row("end_group", code)
+            self.row("end_group", name)
             self.scale(code, q["scale"])
         elif qtype == "number":
-            self.row("integer", code, constraint=bounds_write(q.get("min"), q.get("max")), **common)
+            self.row("integer", name, constraint=bounds_write(q.get("min"), q.get("max")), **common)
         else:
             appearance = "multiline" if qtype == "long_text" else None
-            self.row("text", code, appearance=appearance, **common)
+            self.row("text", name, appearance=appearance, **common)
 
 
 def _iso(value: Any) -> str | None:
@@ -128,16 +161,18 @@ def workbook_write(*, data: Node) -> bytes:
     types = {q["code"]: q["type"] for s in data["sections"] for q in s["questions"]}
     sheets = _Sheets(types)
     for section in data["sections"]:
+        name = sheets.names.free(section["code"])
         sheets.row(
             "begin_group",
-            section["code"],
+            name,
+            code=section["code"],
             label=section["title"],
             hint=section.get("description"),
             show_if=section.get("show_if"),
         )
         for question in section["questions"]:
             sheets.question(question)
-        sheets.row("end_group", section["code"])
+        sheets.row("end_group", name)
     default = data.get("default_language", "kk")
     title, intro = data["title"], data.get("intro") or {}
     settings: list[tuple[str, Any]] = [

@@ -443,6 +443,24 @@ def test_line_breaks_and_formula_like_texts_survive_the_round_trip(user):
     assert (level.help_kk, level.help_ru) == ("Көмек\n\nтағы", "„Помощь“ ‘it’s’")
 
 
+def test_codes_that_are_no_valid_xlsform_names_there_round_trip(user):
+    """A section coded like a question that a condition names, a question coded `meta`
+    (reserved by XLSForm), a matrix row whose `<matrix>_<row>` name is a question's code."""
+    data = definition_parse(text=(DATA / "mini.yaml").read_text())
+    one, two = data["sections"]
+    one["code"] = "level"  # the question `level` is named by body's condition
+    two["questions"][2]["code"] = "meta"  # the rating `general`
+    two["questions"][-1]["code"] = "channels_phone"  # the long text; the matrix `channels` has a
+    # row `phone`
+    original = questionnaire_load(data=data)
+    content = xlsform_export(survey=original)
+    convert(xlsform=BytesIO(content), file_type=".xlsx", validate=False, warnings=[])
+    copy = xlsform_import(file=ContentFile(content, name="x.xlsx"), user=user, slug="mini-2")
+    assert _without_slug_status(questionnaire_export(survey=copy)) == _without_slug_status(
+        questionnaire_export(survey=original)
+    )
+
+
 def test_pyxform_converts_the_export_without_errors(db):
     content = xlsform_export(survey=survey_2022_load())
     warnings: list[str] = []
