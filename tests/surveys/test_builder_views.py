@@ -355,3 +355,22 @@ def test_the_header_offers_the_builder_to_researchers_only(rita):
     assert 'id="nav-builder"' in rita.get("/").content.decode()
     analyst = client_for("ana", RESULTS_ADMIN)
     assert 'id="nav-builder"' not in analyst.get("/").content.decode()
+
+
+def test_the_edit_page_links_to_the_xlsform_download_and_import(rita, wave):
+    html = rita.get(_edit(wave)).content.decode()
+    assert f'id="xlsform-export" href="{reverse("xlsform:export", kwargs={"slug": "wave"})}"' in html
+    assert f'href="{reverse("xlsform:import")}"' in html
+
+
+def test_an_open_survey_refuses_an_edit_that_would_leave_a_text_untranslated(rita, wave):
+    rita.post(reverse("builder:publish", kwargs={"slug": "wave"}))
+    response = rita.post(
+        reverse("builder:question_edit", kwargs={"slug": "wave", "code": "level"}),
+        {"code": "level", "type": "single", "text_kk": "Деңгей", "text_ru": "", "required": "on"},
+    )
+    assert response.status_code == 400
+    form = response.context["question_form"]
+    messages = [m for found in form.errors.values() for m in found]
+    assert messages and all(shows(response, m) for m in messages)
+    assert wave.questions.get().text_ru == "Уровень"
