@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .definitions import DefinitionError, definition_check, questionnaire_export
@@ -312,7 +313,7 @@ def structure_check(
         for where, message in exc.problems:
             place, path = _readable(data, where)
             suffix = where[len(path) :].lstrip(".")
-            if _is_focus(data, path, focus) and (field := _field_for(suffix, focus)):
+            if _is_focus(data, path, focus) and (field := _field_for(suffix, focus, message)):
                 problems.add_message(field, "structure", message)
             else:
                 problems.add(ALL, "structure", where=place or where, message=message)
@@ -321,12 +322,16 @@ def structure_check(
         problems.raise_if_any()
 
 
-def _field_for(suffix: str, focus: tuple[str, ...]) -> str | None:
+def _field_for(suffix: str, focus: tuple[str, ...], message: str) -> str | None:
     if not suffix:
         return ALL
     if focus and focus[0] == "survey" and suffix.startswith("sections"):
         return None
-    return _FIELD_BY_SUFFIX.get(suffix, ALL)
+    field = _FIELD_BY_SUFFIX.get(suffix, ALL)
+    # The checker names the missing language in its message; the form has a field for each.
+    if field.endswith("_kk") and message == gettext("the Russian text is missing"):
+        field = f"{field[:-3]}_ru"
+    return field
 
 
 def _is_focus(data: dict[str, Any], path: str, focus: tuple[str, ...]) -> bool:

@@ -419,3 +419,14 @@ def test_a_built_survey_can_be_answered_once_published(user):
     assert response.answers.count() > 0
     assert Section.objects.filter(survey=survey).count() == 2
     assert TextChange.objects.filter(survey=survey, wording_fix=True).count() == 0
+
+
+def test_on_an_open_survey_a_missing_translation_is_refused_on_its_field(user):
+    survey = wave_build(user)
+    builder.survey_publish(survey=survey, user=user)
+    years = survey.questions.get(code="years")
+    with translation.override("en"):
+        error = refused(builder.question_update, question=years, user=user, data={"text_ru": ""})
+    assert error.errors["text_ru"] == ["the Russian text is missing"]
+    assert error.codes["__all__"] == ["open_must_stay_complete"]
+    assert survey.questions.get(code="years").text_ru == "Стаж"
