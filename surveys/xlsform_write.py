@@ -13,6 +13,7 @@ from io import BytesIO
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from .xlsform_expr import bounds_write, choice_constraint_write, relevant_write
@@ -202,7 +203,9 @@ def workbook_write(*, data: Node) -> bytes:
                 if value is not None:
                     # Text cells throughout: a code "1" or a label "0012" stays as written, and
                     # a label "=1+1" is text, not a formula (openpyxl would make it one).
-                    cell = sheet.cell(row=number, column=column, value=str(value))
+                    # Control characters cannot be stored in a workbook at all.
+                    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
+                    cell = sheet.cell(row=number, column=column, value=text)
                     cell.data_type = "s"
         for cell in sheet[1]:
             cell.font = Font(bold=True)
