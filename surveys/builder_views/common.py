@@ -66,6 +66,11 @@ def error_messages(error: BuilderError) -> list[str]:
     return [message for found in error.errors.values() for message in found]
 
 
+def posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one, which must fail validation), else None."""
+    return request.POST if request.method == "POST" else None
+
+
 def wants_json(request: HttpRequest) -> bool:
     """builder.js asks for JSON; a plain form post gets a redirect."""
     return "application/json" in request.headers.get("Accept", "")

@@ -26,6 +26,7 @@ from .common import (
     item_get,
     language,
     order_requested,
+    posted,
     question_get,
     question_url,
     reorder_reply,
@@ -90,7 +91,7 @@ def item_edit(
     question = question_get(survey, code)
     spec = KINDS[kind]
     obj = item_get(question, kind, item)
-    form = spec.form(request.POST or None, initial=spec.form.initial_from(obj))
+    form = spec.form(posted(request), initial=spec.form.initial_from(obj))
     if request.method == "POST" and form.is_valid():
         try:
             obj = spec.update(**{kind: obj}, user=request.user, data=form.cleaned_data)

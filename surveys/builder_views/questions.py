@@ -20,6 +20,7 @@ from .common import (
     errors_attach,
     language,
     order_requested,
+    posted,
     question_get,
     question_url,
     reorder_reply,
@@ -34,7 +35,7 @@ def question_add(request: HttpRequest, survey: Survey, code: str) -> HttpRespons
     section = section_get(survey, code)
     kind = request.GET.get("type", "")
     initial = {"type": kind} if kind in Question.Type.values else {}
-    form = QuestionForm(request.POST or None, initial={"required": True, **initial})
+    form = QuestionForm(posted(request), initial={"required": True, **initial})
     if request.method == "POST" and form.is_valid():
         try:
             question = builder.question_add(

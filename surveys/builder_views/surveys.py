@@ -16,7 +16,7 @@ from surveys.builder_access import builder_required
 from surveys.builder_forms import SurveyCreateForm, SurveyDuplicateForm, SurveySettingsForm
 from surveys.models import Option, Question, Row, ScaleLabel, Section, Survey
 
-from .common import back_url, edit_url, error_messages, errors_attach, language, survey_view
+from .common import back_url, edit_url, error_messages, errors_attach, language, posted, survey_view
 from .pages import edit_page
 
 
@@ -30,7 +30,7 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 @builder_required
 @require_http_methods(["GET", "POST"])
 def survey_create(request: HttpRequest) -> HttpResponse:
-    form = SurveyCreateForm(request.POST or None)
+    form = SurveyCreateForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             survey = builder.survey_create(user=request.user, data=form.cleaned_data)
@@ -94,7 +94,7 @@ def survey_reopen(request: HttpRequest, survey: Survey) -> HttpResponse:
 
 @survey_view("GET", "POST")
 def survey_duplicate(request: HttpRequest, survey: Survey) -> HttpResponse:
-    form = SurveyDuplicateForm(request.POST or None, initial={"slug": f"{survey.slug}-2"})
+    form = SurveyDuplicateForm(posted(request), initial={"slug": f"{survey.slug}-2"})
     if request.method == "POST" and form.is_valid():
         try:
             copy = builder.survey_duplicate(

@@ -359,7 +359,8 @@ def test_the_header_offers_the_builder_to_researchers_only(rita):
 
 def test_the_edit_page_links_to_the_xlsform_download_and_import(rita, wave):
     html = rita.get(_edit(wave)).content.decode()
-    assert f'id="xlsform-export" href="{reverse("xlsform:export", kwargs={"slug": "wave"})}"' in html
+    export = reverse("xlsform:export", kwargs={"slug": "wave"})
+    assert f'id="xlsform-export" href="{export}"' in html
     assert f'href="{reverse("xlsform:import")}"' in html
 
 
@@ -374,3 +375,30 @@ def test_an_open_survey_refuses_an_edit_that_would_leave_a_text_untranslated(rit
     messages = [m for found in form.errors.values() for m in found]
     assert messages and all(shows(response, m) for m in messages)
     assert wave.questions.get().text_ru == "Уровень"
+
+
+def test_the_edit_page_of_the_2022_questionnaire_costs_no_more_queries_than_a_small_one(
+    rita, wave
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import survey_2022_load
+
+    big = survey_2022_load()
+    big.owner = rita.user
+    big.save(update_fields=["owner"])
+    counts = []
+    for survey in (wave, big):
+        with CaptureQueriesContext(connection) as queries:
+            assert rita.get(_edit(survey)).status_code == 200
+        counts.append(len(queries))
+    # 44 questions in five sections, and no query per section or question.
+    assert counts[1] <= counts[0] + 2
+
+
+def test_an_empty_create_post_is_refused_not_shown_as_a_fresh_form(rita):
+    response = rita.post(reverse("builder:create"), {})
+    assert response.status_code == 400
+    assert response.context["form"].errors["slug"]
+    assert not Survey.objects.exists()
