@@ -109,8 +109,7 @@ _SETTINGS_COLUMN_OF = {
 _COLUMN_OF = {
     "text": "label", "title": "label", "label": "label", "help": "hint", "description": "hint",
     "code": "name", "show_if": "relevant", "min_choices": "constraint",
-    "max_choices": "constraint", "min": "constraint", "max": "constraint", "slug": "form_id",
-    "default_language": "default_language",
+    "max_choices": "constraint", "min": "constraint", "max": "constraint",
 }  # fmt: skip
 
 
@@ -125,6 +124,8 @@ def _language(key: str, default: str) -> str | None:
 
 
 class SheetReader:
+    """Reads the settings and choices sheets and the texts of any row; collects every problem."""
+
     def __init__(self, book: Any, fallback_slug: str, slug: str | None) -> None:
         self.book = book
         self.problems: list[Problem] = []
@@ -135,8 +136,7 @@ class SheetReader:
         self.columns_refused: set[tuple[str, str]] = set()
         self.clean_text_values = True
         self.lists: dict[str, list[dict[str, Any]]] = {}
-        self.names_all: set[str] = set()
-        self.earlier: dict[str, dict[str, Any]] = {}  # question code -> question node
+        self.earlier: dict[str, dict[str, Any]] = {}  # XLSForm name -> question read so far
         self.failed: set[str] = set()  # names of rows refused: conditions on them are dropped
 
     def fail(self, sheet: str, row: int | None, message: str) -> None:
