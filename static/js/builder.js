@@ -143,6 +143,36 @@
     });
   }
 
+  // In-place editing: an item's Edit link opens its edit form inside the list instead of on a
+  // page of its own. The form is the edit page's own, so it posts (and fails) exactly as there.
+  document.querySelectorAll("a[data-inline-edit]").forEach(function (link) {
+    link.addEventListener("click", function (event) {
+      var item = link.closest(".builder-item");
+      if (!item || !window.DOMParser) return;
+      event.preventDefault();
+      document.querySelectorAll("form[data-inline]").forEach(function (open) { open.remove(); });
+      fetch(link.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) {
+          if (!response.ok) throw new Error("unavailable");
+          return response.text();
+        })
+        .then(function (html) {
+          var page = new DOMParser().parseFromString(html, "text/html");
+          var form = page.querySelector(link.dataset.inlineEdit);
+          if (!form) throw new Error("no form");
+          form = document.importNode(form, true);
+          form.removeAttribute("id");
+          form.setAttribute("action", link.href);
+          form.dataset.inline = "";
+          form.classList.add("w-100", "border-top", "pt-2", "mt-1");
+          (item.querySelector("[data-inline-host]") || item).appendChild(form);
+          var first = form.querySelector("input:not([type=hidden]), textarea, select");
+          if (first) first.focus();
+        })
+        .catch(function () { window.location.href = link.href; });
+    });
+  });
+
   document.querySelectorAll(".builder-list[data-reorder-url]").forEach(setUpList);
   document.querySelectorAll("form.builder-move").forEach(setUpMoveButtons);
 

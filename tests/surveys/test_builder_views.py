@@ -377,9 +377,7 @@ def test_an_open_survey_refuses_an_edit_that_would_leave_a_text_untranslated(rit
     assert wave.questions.get().text_ru == "Уровень"
 
 
-def test_the_edit_page_of_the_2022_questionnaire_costs_no_more_queries_than_a_small_one(
-    rita, wave
-):
+def test_the_edit_page_of_the_2022_questionnaire_costs_no_more_queries_than_a_small_one(rita, wave):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -402,3 +400,20 @@ def test_an_empty_create_post_is_refused_not_shown_as_a_fresh_form(rita):
     assert response.status_code == 400
     assert response.context["form"].errors["slug"]
     assert not Survey.objects.exists()
+
+
+def test_in_place_edit_links_name_a_form_their_page_has(rita, wave):
+    """builder.js lifts the named form out of the linked page; without JS the link is a page."""
+    import re
+
+    pages = [
+        _edit(wave),
+        reverse("builder:question_edit", kwargs={"slug": "wave", "code": "level"}),
+    ]
+    found = 0
+    for page in pages:
+        html = rita.get(page).content.decode()
+        for form, href in re.findall(r'data-inline-edit="#([\w-]+)" href="([^"]+)"', html):
+            assert f'id="{form}"' in rita.get(href).content.decode()
+            found += 1
+    assert found == 3  # the section, and the question's two options
