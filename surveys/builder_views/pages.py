@@ -95,7 +95,11 @@ def edit_page(
     answered = answered_ids_get(survey=survey) if locked else {"question": set()}
     sections: list[SectionLine] = []
     queryset = survey.sections.order_by("position", "id").prefetch_related(
-        "show_if_options__question", "questions__show_if_options__question"
+        "show_if_options__question",
+        "questions__show_if_options__question",
+        "questions__options",
+        "questions__rows",
+        "questions__scale_labels",
     )
     for section in queryset:
         line = SectionLine(

@@ -72,6 +72,7 @@ def test_the_edit_page_shows_sections_questions_and_both_languages_side_by_side(
     # Kazakh and Russian fields of the settings form sit in one row, in two columns.
     assert html.index('name="settings-title_kk"') < html.index('name="settings-title_ru"')
     assert 'id="preview-kk"' in html and 'id="preview-ru"' in html
+    assert "<code>central</code>, <code>local</code>" in html  # the question's options
 
 
 def test_builder_pages_load_scripts_from_files_only(rita, wave):
