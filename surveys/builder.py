@@ -1,9 +1,10 @@
-"""The questionnaire builder's writes: surveys and sections, conditions, translations, lifecycle.
+"""The questionnaire builder's writes: surveys and sections, conditions, translations.
 
-Questions, options, matrix rows and scale labels are in `builder_questions` and re-exported
-here, so that callers import every service from this one module. Each service runs in one
-transaction: validate its input, write, record text changes, then check the whole questionnaire
-with the definition files' checker (`builder_checks.structure_check`); a refusal rolls back.
+Questions are in `builder_questions`; options, matrix rows and scale labels in `builder_items`;
+publishing, closing and duplicating in `builder_lifecycle`. All are re-exported here, so that
+callers import every service from this one module. Each service runs in one transaction:
+validate its input, write, record text changes, then check the whole questionnaire with the
+definition files' checker (`builder_checks.structure_check`); a refusal rolls back.
 """
 
 from __future__ import annotations
@@ -19,8 +20,6 @@ from django.utils.dateparse import parse_datetime
 from .builder_changes import TEXT_FIELDS, kind_of, texts_snapshot
 from .builder_checks import (
     ALL,
-    RESERVED_SLUGS,
-    SLUG,
     BuilderError,
     Problems,
     StructureLocked,
@@ -29,7 +28,7 @@ from .builder_checks import (
     fail,
     integer_of,
     lengths_check,
-    structure_check,
+    slug_check,
     text_of,
     texts_check,
 )
@@ -37,18 +36,15 @@ from .builder_edit import (
     conditions_using_check,
     edit_begin,
     next_position,
+    owner_of,
     positions_set,
     restoring,
 )
-from .builder_questions import (
+from .builder_items import (
     option_add,
     option_delete,
     option_update,
     options_reorder,
-    question_add,
-    question_delete,
-    question_update,
-    questions_reorder,
     row_add,
     row_delete,
     row_update,
@@ -56,8 +52,19 @@ from .builder_questions import (
     scale_label_delete,
     scale_label_set,
 )
-from .builder_selectors import condition_candidates, survey_parity_get
-from .definitions import DefinitionError, questionnaire_export, questionnaire_load
+from .builder_lifecycle import (
+    survey_close,
+    survey_duplicate,
+    survey_publish,
+    survey_reopen,
+)
+from .builder_questions import (
+    question_add,
+    question_delete,
+    question_update,
+    questions_reorder,
+)
+from .builder_selectors import condition_candidates
 from .models import LANGUAGES, Answer, Language, Option, Question, Section, Survey, TextChange
 
 __all__ = [
@@ -96,19 +103,6 @@ SURVEY_TEXTS = ("title_kk", "title_ru", "intro_kk", "intro_ru")
 SECTION_TEXTS = ("title_kk", "title_ru", "description_kk", "description_ru")
 
 
-def _slug_check(problems: Problems, slug: str) -> None:
-    if not slug or len(slug) > 100 or not SLUG.match(slug):
-        problems.add("slug", "slug_invalid")
-    elif slug in RESERVED_SLUGS:
-        problems.add("slug", "slug_reserved", slug=slug)
-    elif Survey.objects.filter(slug=slug).exists():
-        problems.add("slug", "slug_taken", slug=slug)
-
-
-def _owner(user: User | None) -> User | None:
-    return user if user is not None and user.pk else None
-
-
 # Surveys
 
 
@@ -116,7 +110,7 @@ def survey_create(*, user: User, data: Mapping[str, Any]) -> Survey:
     """A new, empty draft owned by `user`."""
     problems = Problems()
     slug = str(data.get("slug") or "").strip()
-    _slug_check(problems, slug)
+    slug_check(problems, slug)
     texts = {key: text_of(data, key) for key in SURVEY_TEXTS}
     texts_check(problems, texts, "title")
     lengths_check(problems, Survey, texts)
@@ -127,7 +121,7 @@ def survey_create(*, user: User, data: Mapping[str, Any]) -> Survey:
             with transaction.atomic():
                 survey = Survey.objects.create(
                     slug=slug,
-                    owner=_owner(user),
+                    owner=owner_of(user),
                     default_language=language,
                     status=Survey.Status.DRAFT,
                     **texts,
@@ -349,88 +343,6 @@ def translation_confirm(*, obj: models.Model, user: User, field: str, language: 
             old=text,
             new=text,
             wording_fix=False,
-            user=_owner(user),
+            user=owner_of(user),
             changed_at=edit.now,
         )
-
-
-# Lifecycle
-
-
-def _publish_gate(survey: Survey) -> None:
-    """Every respondent-visible text in both languages, and a complete structure."""
-    problems = Problems()
-    for item in survey_parity_get(survey=survey).items:
-        for language in item.missing:
-            problems.add(ALL, f"parity_missing_{language}", where=item.where)
-    try:
-        structure_check(survey=survey, strict=True, translations=False)
-    except BuilderError as exc:
-        for field, messages in exc.errors.items():
-            for message in messages:
-                problems.add_message(field, "structure", message)
-    problems.raise_if_any()
-
-
-def _status_set(survey: Survey, user: User, allowed: tuple[str, ...], code: str, gate: bool):
-    with transaction.atomic():
-        edit_begin(survey=survey, user=user)
-        survey.refresh_from_db()
-        if survey.status not in allowed:
-            raise fail(ALL, code)
-        if gate:
-            _publish_gate(survey)
-        survey.status = (
-            Survey.Status.CLOSED if survey.status == Survey.Status.OPEN else Survey.Status.OPEN
-        )
-        survey.save(update_fields=["status", "updated_at"])
-    return survey
-
-
-def survey_publish(*, survey: Survey, user: User) -> Survey:
-    """Draft or closed -> open, if every text has both languages and the structure is complete."""
-    return _status_set(
-        survey, user, (Survey.Status.DRAFT, Survey.Status.CLOSED), "already_open", gate=True
-    )
-
-
-def survey_close(*, survey: Survey, user: User) -> Survey:
-    return _status_set(survey, user, (Survey.Status.OPEN,), "not_open", gate=False)
-
-
-def survey_reopen(*, survey: Survey, user: User) -> Survey:
-    return _status_set(survey, user, (Survey.Status.CLOSED,), "not_closed", gate=True)
-
-
-def survey_duplicate(*, survey: Survey, user: User, slug: str) -> Survey:
-    """A draft copy for the next wave: every text, setting and code, no responses, owner `user`.
-
-    The opening and closing times belong to the old wave and are not copied.
-    """
-    problems = Problems()
-    slug = (slug or "").strip()
-    _slug_check(problems, slug)
-    problems.raise_if_any()
-    data = questionnaire_export(survey=survey)
-    data.update(slug=slug, status=Survey.Status.DRAFT)
-    data.pop("opens_at", None)
-    data.pop("closes_at", None)
-    with transaction.atomic():
-        try:
-            with transaction.atomic():
-                # Claim the slug first: the loader rebuilds an existing survey in place, and
-                # the row created here is certainly this call's own.
-                Survey.objects.create(slug=slug, title_kk=survey.title_kk, title_ru=survey.title_ru)
-        except IntegrityError:
-            raise fail("slug", "slug_taken", slug=slug) from None
-        try:
-            copy = questionnaire_load(data=data, draft=True)
-        except DefinitionError as exc:
-            raise BuilderError(
-                {ALL: exc.errors}, codes={ALL: ["structure"] * len(exc.errors)}
-            ) from exc
-        copy.owner = _owner(user)
-        copy.previous_version = survey
-        copy.access, copy.anonymous = survey.access, survey.anonymous
-        copy.save()
-    return copy

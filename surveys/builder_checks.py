@@ -169,6 +169,15 @@ def fail(field: str, error: str, /, **params: Any) -> BuilderError:
 # Input coercion: `data` is a form's cleaned_data or any mapping of plain values.
 
 
+def slug_check(problems: Problems, slug: str) -> None:
+    if not slug or len(slug) > 100 or not SLUG.match(slug):
+        problems.add("slug", "slug_invalid")
+    elif slug in RESERVED_SLUGS:
+        problems.add("slug", "slug_reserved", slug=slug)
+    elif Survey.objects.filter(slug=slug).exists():
+        problems.add("slug", "slug_taken", slug=slug)
+
+
 def text_of(data: Mapping[str, Any], key: str, current: str = "") -> str:
     return str(data[key] or "").strip() if key in data else current
 

@@ -17,6 +17,11 @@ from .builder_checks import Problems, structure_check
 from .models import Option, Question, Response, Section, Survey
 
 
+def owner_of(user: AbstractBaseUser | None) -> AbstractBaseUser | None:
+    """The user to store as owner or author: None for an anonymous or unsaved one."""
+    return user if user is not None and user.pk else None
+
+
 @dataclass
 class Edit:
     """One builder write in progress, inside its transaction."""
@@ -30,7 +35,7 @@ class Edit:
         texts_record(
             survey=self.survey,
             obj=obj,
-            user=self.user,
+            user=owner_of(self.user),
             before=before or {},
             locked=self.locked,
             now=self.now,

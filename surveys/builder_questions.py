@@ -1,4 +1,5 @@
-"""Builder writes for questions, options, matrix rows and scale labels (re-exported by `builder`).
+"""Builder writes for questions (re-exported by `builder`); their options, rows and scale labels
+are in `builder_items`.
 
 Once a survey has responses, whatever an answer points at keeps its meaning: an answered
 question keeps its code and type and its scale only widens; a chosen option or an answered row
@@ -22,7 +23,6 @@ from .builder_checks import (
     code_check,
     fail,
     integer_of,
-    lengths_check,
     text_of,
     texts_check,
 )
@@ -33,7 +33,7 @@ from .builder_edit import (
     positions_set,
     restoring,
 )
-from .models import Answer, Option, Question, Row, ScaleLabel, Section
+from .models import Question, Section
 
 User = AbstractBaseUser
 CHOICE_TYPES = (Question.Type.SINGLE, Question.Type.MULTIPLE)
@@ -235,196 +235,4 @@ def questions_reorder(*, section: Section, user: User, codes: Sequence[str]) -> 
         if len(codes) != len(set(codes)) or not own <= set(codes) or not set(codes) <= set(by_code):
             raise fail(ALL, "reorder_questions")
         positions_set([by_code[code] for code in codes], section=section)
-        edit.finish()
-
-
-# Options
-
-
-def _option_values(
-    problems: Problems, data: Mapping[str, Any], option: Option | None, question: Question
-) -> dict[str, Any]:
-    current = option or Option()
-    values: dict[str, Any] = {key: text_of(data, key, getattr(current, key)) for key in LABELS}
-    values["code"] = text_of(data, "code", current.code)
-    values["is_other"] = boolean_of(data, "is_other", current.is_other)
-    values["is_exclusive"] = boolean_of(data, "is_exclusive", current.is_exclusive)
-    if question.type not in CHOICE_TYPES:
-        problems.add(ALL, "no_options")
-    siblings = question.options.exclude(pk=current.pk)
-    code_check(problems, values["code"], set(siblings.values_list("code", flat=True)))
-    texts_check(problems, values, "label")
-    lengths_check(problems, Option, {key: values[key] for key in LABELS})
-    if values["is_other"] and siblings.filter(is_other=True).exists():
-        problems.add("is_other", "one_other")
-    if values["is_exclusive"] and question.type != Question.Type.MULTIPLE:
-        problems.add("is_exclusive", "exclusive_single")
-    return values
-
-
-def option_add(*, question: Question, user: User, data: Mapping[str, Any]) -> Option:
-    problems = Problems()
-    values = _option_values(problems, data, None, question)
-    problems.raise_if_any()
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        option = Option.objects.create(
-            question=question, position=next_position(question.options.all()), **values
-        )
-        edit.record(option)
-        edit.finish(focus=("option", question.code, option.code))
-    return option
-
-
-def option_update(*, option: Option, user: User, data: Mapping[str, Any]) -> Option:
-    question = option.question
-    problems = Problems()
-    values = _option_values(problems, data, option, question)
-    with restoring(option), transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        if edit.locked and option.answers.exists():
-            params = {"option": option.code, "question": question.code}
-            if values["code"] != option.code:
-                problems.add("code", "locked_option_code", **params)
-            if values["is_other"] != option.is_other:
-                problems.add("is_other", "locked_option_other", **params)
-        problems.raise_if_any()
-        before = texts_snapshot(option)
-        for key, value in values.items():
-            setattr(option, key, value)
-        option.save()
-        edit.record(option, before)
-        edit.finish(focus=("option", question.code, option.code))
-    return option
-
-
-def option_delete(*, option: Option, user: User) -> None:
-    question = option.question
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        problems = Problems()
-        if option.answers.exists():
-            problems.add(ALL, "locked_option_delete", option=option.code, question=question.code)
-        conditions_using_check(problems, options=Option.objects.filter(pk=option.pk))
-        problems.raise_if_any()
-        option.delete()
-        edit.finish()
-
-
-def _items_reorder(items: dict[str, Any], codes: Sequence[str]) -> None:
-    if len(codes) != len(set(codes)) or set(codes) != set(items):
-        raise fail(ALL, "reorder_items")
-    positions_set([items[code] for code in codes])
-
-
-def options_reorder(*, question: Question, user: User, codes: Sequence[str]) -> None:
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        _items_reorder({o.code: o for o in question.options.all()}, codes)
-        edit.finish()
-
-
-# Matrix rows
-
-
-def _row_values(
-    problems: Problems, data: Mapping[str, Any], row: Row | None, question: Question
-) -> dict[str, Any]:
-    current = row or Row()
-    values: dict[str, Any] = {key: text_of(data, key, getattr(current, key)) for key in LABELS}
-    values["code"] = text_of(data, "code", current.code)
-    if question.type != Question.Type.MATRIX:
-        problems.add(ALL, "no_rows")
-    taken = set(question.rows.exclude(pk=current.pk).values_list("code", flat=True))
-    code_check(problems, values["code"], taken)
-    texts_check(problems, values, "label")
-    lengths_check(problems, Row, {key: values[key] for key in LABELS})
-    return values
-
-
-def row_add(*, question: Question, user: User, data: Mapping[str, Any]) -> Row:
-    problems = Problems()
-    values = _row_values(problems, data, None, question)
-    problems.raise_if_any()
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        row = Row.objects.create(
-            question=question, position=next_position(question.rows.all()), **values
-        )
-        edit.record(row)
-        edit.finish(focus=("row", question.code, row.code))
-    return row
-
-
-def row_update(*, row: Row, user: User, data: Mapping[str, Any]) -> Row:
-    question = row.question
-    problems = Problems()
-    values = _row_values(problems, data, row, question)
-    with restoring(row), transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        if edit.locked and values["code"] != row.code and row.answers.exists():
-            problems.add("code", "locked_row_code", row=row.code, question=question.code)
-        problems.raise_if_any()
-        before = texts_snapshot(row)
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.save()
-        edit.record(row, before)
-        edit.finish(focus=("row", question.code, row.code))
-    return row
-
-
-def row_delete(*, row: Row, user: User) -> None:
-    question = row.question
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        if Answer.objects.filter(row=row).exists():
-            raise fail(ALL, "locked_row_delete", row=row.code, question=question.code)
-        row.delete()
-        edit.finish()
-
-
-def rows_reorder(*, question: Question, user: User, codes: Sequence[str]) -> None:
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        _items_reorder({r.code: r for r in question.rows.all()}, codes)
-        edit.finish()
-
-
-# Scale labels
-
-
-def scale_label_set(
-    *, question: Question, user: User, value: int, label_kk: str, label_ru: str
-) -> ScaleLabel:
-    """The words for one point of a matrix or rating scale, created or replaced."""
-    problems = Problems()
-    texts = {"label_kk": (label_kk or "").strip(), "label_ru": (label_ru or "").strip()}
-    if question.type not in SCALED_TYPES:
-        problems.add(ALL, "no_scale")
-    else:
-        points = set(range(question.scale_min, question.scale_max + 1))
-        points |= {0} if question.scale_na else set()
-        if isinstance(value, bool) or not isinstance(value, int) or value not in points:
-            problems.add("value", "not_on_scale", value=value)
-    texts_check(problems, texts, "label")
-    lengths_check(problems, ScaleLabel, texts)
-    problems.raise_if_any()
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        label = ScaleLabel.objects.filter(question=question, value=value).first()
-        before = texts_snapshot(label) if label else {}
-        if label is None:
-            label = ScaleLabel(question=question, value=value)
-        label.label_kk, label.label_ru = texts["label_kk"], texts["label_ru"]
-        label.save()
-        edit.record(label, before)
-        edit.finish(focus=("question", question.code))
-    return label
-
-
-def scale_label_delete(*, question: Question, user: User, value: int) -> None:
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        ScaleLabel.objects.filter(question=question, value=value).delete()
         edit.finish()
