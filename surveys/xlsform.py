@@ -134,11 +134,12 @@ def xlsform_import(
         raise XLSFormError(problems)
     try:
         with transaction.atomic():
+            # The slug is claimed by an insert first: `questionnaire_load` rebuilds a survey it
+            # finds, so a survey created by someone else since the check must make this fail
+            # on the unique slug rather than be overwritten.
+            Survey.objects.create(slug=data["slug"], owner=user, title_kk="", title_ru="")
             survey = questionnaire_load(data=data)
-            survey.owner = user
-            survey.save(update_fields=["owner"])
     except IntegrityError as exc:
-        # Another import took the slug between the check and the insert.
         raise XLSFormError([_slug_taken(data["slug"])]) from exc
     return survey
 

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyxform.xls2xform import convert
 
+from surveys import xlsform as xlsform_module
 from surveys.definitions import definition_parse, questionnaire_export, questionnaire_load
 from surveys.models import Option, Question, Survey
 from surveys.xlsform import XLSFormError, xlsform_export, xlsform_import
@@ -261,6 +262,22 @@ def test_an_existing_slug_is_refused_and_a_free_one_offered(user):
     assert Question.objects.get(survey=first).code == "age"  # never overwritten
     again = xlsform_import(file=workbook([q("integer", "years")]), user=user, slug="test-form-2")
     assert again.questions.get().code == "years"
+
+
+def test_a_survey_created_meanwhile_under_the_slug_is_not_overwritten(user, monkeypatch):
+    # Another import (or the builder) takes the slug between the check and the write.
+    other = get_user_model().objects.create_user("sam", password="pw-123456")
+    real_check = xlsform_module.definition_check
+
+    def check_then_race(*, data):
+        real_check(data=data)
+        Survey.objects.create(slug=data["slug"], owner=other, title_kk="Т", title_ru="Т")
+
+    monkeypatch.setattr(xlsform_module, "definition_check", check_then_race)
+    with pytest.raises(XLSFormError, match="already exists"):
+        xlsform_import(file=workbook([q("integer", "age")]), user=user)
+    taken = Survey.objects.get(slug="test-form")
+    assert (taken.owner, taken.questions.count()) == (other, 0)
 
 
 BROKEN = [
