@@ -8,7 +8,6 @@ from functools import wraps
 from typing import Any
 
 from django import forms
-from django.contrib import messages
 from django.http import (
     Http404,
     HttpRequest,
@@ -93,15 +92,20 @@ def order_requested(request: HttpRequest, current: Sequence[str]) -> list[str]:
 
 
 def reorder_reply(
-    request: HttpRequest, *, error: BuilderError | None, codes: Sequence[str], back: str
+    request: HttpRequest,
+    *,
+    error: BuilderError | None,
+    codes: Sequence[str],
+    back: str,
+    refused: Callable[[list[str]], HttpResponse],
 ) -> HttpResponse:
+    """JSON for builder.js; otherwise back to the list, or `refused(messages)` (a 400 page)."""
     if wants_json(request):
         if error is not None:
             return JsonResponse({"ok": False, "errors": error.errors}, status=400)
         return JsonResponse({"ok": True, "codes": list(codes)})
     if error is not None:
-        for message in error_messages(error):
-            messages.error(request, message)
+        return refused(error_messages(error))
     return redirect(back)
 
 

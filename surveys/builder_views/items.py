@@ -140,7 +140,13 @@ def items_reorder(request: HttpRequest, survey: Survey, code: str, kind: str) ->
         error = caught
     moved = request.POST.get("move")
     back = question_url(question, f"{kind}-{moved}" if moved else spec.related)
-    return reorder_reply(request, error=error, codes=codes, back=back)
+    return reorder_reply(
+        request,
+        error=error,
+        codes=codes,
+        back=back,
+        refused=lambda found: question_page(request, question, status=400, action_errors=found),
+    )
 
 
 @survey_view("POST")

@@ -27,7 +27,7 @@ from .common import (
     section_get,
     survey_view,
 )
-from .pages import question_page
+from .pages import edit_page, question_page
 
 
 @survey_view("GET", "POST")
@@ -117,4 +117,10 @@ def questions_reorder(request: HttpRequest, survey: Survey, code: str) -> HttpRe
         error = caught
     moved = request.POST.get("move")
     back = edit_url(survey, f"question-{moved}" if moved else f"section-{section.code}")
-    return reorder_reply(request, error=error, codes=codes, back=back)
+    return reorder_reply(
+        request,
+        error=error,
+        codes=codes,
+        back=back,
+        refused=lambda found: edit_page(request, survey, status=400, action_errors=found),
+    )

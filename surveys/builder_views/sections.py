@@ -133,4 +133,10 @@ def sections_reorder(request: HttpRequest, survey: Survey) -> HttpResponse:
         error = caught
     moved = request.POST.get("move")
     back = edit_url(survey, f"section-{moved}" if moved else "sections")
-    return reorder_reply(request, error=error, codes=codes, back=back)
+    return reorder_reply(
+        request,
+        error=error,
+        codes=codes,
+        back=back,
+        refused=lambda found: edit_page(request, survey, status=400, action_errors=found),
+    )

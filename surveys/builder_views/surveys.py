@@ -147,8 +147,6 @@ def translation_confirm(request: HttpRequest, survey: Survey) -> HttpResponse:
             language=post.get("language", ""),
         )
     except BuilderError as error:
-        for message in error_messages(error):
-            messages.error(request, message)
-    else:
-        messages.success(request, _("Translation marked as still right."))
+        return edit_page(request, survey, status=400, action_errors=error_messages(error))
+    messages.success(request, _("Translation marked as still right."))
     return redirect(back_url(request, edit_url(survey, "parity")))

@@ -418,3 +418,25 @@ def test_in_place_edit_links_name_a_form_their_page_has(rita, wave):
             assert f'id="{form}"' in rita.get(href).content.decode()
             found += 1
     assert found == 3  # the section, and the question's two options
+
+
+def test_a_refused_reorder_without_javascript_shows_the_reason_with_400(rita, wave):
+    response = rita.post(
+        reverse("builder:sections_reorder", kwargs={"slug": "wave"}), {"codes": ["nowhere"]}
+    )
+    assert response.status_code == 400
+    assert response.context["action_errors"]
+    assert all(shows(response, m) for m in response.context["action_errors"])
+
+
+def test_confirming_a_text_that_is_not_there_is_refused_with_400(rita, wave):
+    question = wave.questions.get()
+    response = rita.post(
+        reverse("builder:translation_confirm", kwargs={"slug": "wave"}),
+        {"kind": "question", "object_id": question.pk, "field": "help", "language": "ru"},
+    )
+    assert response.status_code == 400
+    assert response.context["action_errors"]
+    from surveys.models import TextChange
+
+    assert not TextChange.objects.filter(action=TextChange.Action.CONFIRM).exists()
