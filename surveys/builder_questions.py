@@ -69,8 +69,10 @@ def _question_values(
     else:
         values["type"] = choice_of(problems, data, "type", current.type, Question.Type.values)
     values["required"] = boolean_of(data, "required", current.required)
+    # A blank widget is "not chosen" (only single choice questions have one), not an error.
+    widget_data = {"widget": data["widget"]} if data.get("widget") else {}
     values["widget"] = choice_of(
-        problems, data, "widget", current.widget or "radio", Question.Widget.values
+        problems, widget_data, "widget", current.widget or "radio", Question.Widget.values
     )
     for key in LIMITS:
         values[key] = integer_of(problems, data, key, getattr(current, key))

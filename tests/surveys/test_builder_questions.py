@@ -411,3 +411,26 @@ def test_adding_unanswered_structure_widening_and_reordering_stay_allowed(answer
         "email_use",
     ]
     assert Question.objects.get(survey=answered, code="years").number_max == 60
+
+
+def test_an_edit_costs_the_same_queries_however_long_the_questionnaire(wave, user):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def cost() -> int:
+        years = wave.questions.get(code="years")
+        with CaptureQueriesContext(connection) as queries:
+            builder.question_update(question=years, user=user, data={"text_ru": f"Стаж {cost.n}"})
+        cost.n += 1
+        return len(queries)
+
+    cost.n = 0
+    before = cost()
+    work = wave.sections.get(code="work")
+    for i in range(4):
+        question = add(work, user, code=f"extra{i}", type="single", widget="")
+        builder.option_add(question=question, user=user, data={"code": "a", "label_kk": "А"})
+        builder.condition_set(
+            target=question, user=user, question_code="level", option_codes=["local"]
+        )
+    assert cost() == before

@@ -430,3 +430,18 @@ def test_on_an_open_survey_a_missing_translation_is_refused_on_its_field(user):
     assert error.errors["text_ru"] == ["the Russian text is missing"]
     assert error.codes["__all__"] == ["open_must_stay_complete"]
     assert survey.questions.get(code="years").text_ru == "Стаж"
+
+
+def test_the_2022_questionnaire_duplicates_with_every_code(user):
+    from tests.factories import survey_2022_load
+
+    survey = survey_2022_load()
+    copy = builder.survey_duplicate(
+        survey=survey, user=user, slug="civil-service-communication-2026"
+    )
+    original = questionnaire_export(survey=survey)
+    assert questionnaire_export(survey=copy) == {
+        **{k: v for k, v in original.items() if k not in ("opens_at", "closes_at")},
+        "slug": "civil-service-communication-2026",
+        "status": "draft",
+    }
