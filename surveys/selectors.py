@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+from django.utils import timezone
 
 from .answers import Answers, QuestionAnswer, answers_to_wide
 from .models import Answer, Option, Question, Response, Row, ScaleLabel, Section, Survey
@@ -99,6 +105,58 @@ def survey_schema_get(*, survey: Survey) -> SurveySchema:
     return SurveySchema(
         survey_id=survey.id, slug=survey.slug, sections=section_specs, questions=specs
     )
+
+
+# Schema snapshots by survey id, each with the Survey.updated_at it was read under. Every write to
+# the structure touches updated_at: the builder's services and Survey.save() (auto_now) do, and
+# the receivers below cover every other save or delete of a structure row (the admin's section,
+# question and option pages, their imports). A snapshot is only reused for the updated_at that
+# the caller read in its own request, so a stale one is never served.
+_schemas: dict[int, tuple[datetime, SurveySchema]] = {}
+
+
+def survey_schema_cached(*, survey: Survey) -> SurveySchema:
+    """`survey_schema_get`, kept in process memory while `survey.updated_at` stays the same.
+
+    `survey` must have been read in the same request: its updated_at is the cache key.
+    """
+    stamp = survey.updated_at
+    found = _schemas.get(survey.pk)
+    if stamp is not None and found is not None and found[0] == stamp:
+        return found[1]
+    schema = survey_schema_get(survey=survey)
+    if stamp is not None:
+        _schemas[survey.pk] = (stamp, schema)
+    return schema
+
+
+def _survey_touch(survey_ids: QuerySet | list[int]) -> None:
+    Survey.objects.filter(pk__in=survey_ids).update(updated_at=timezone.now())
+
+
+@receiver([post_save, post_delete], sender=Section)
+@receiver([post_save, post_delete], sender=Question)
+def _structure_changed(sender: type, instance: Section | Question, **kwargs: object) -> None:
+    _survey_touch([instance.survey_id])
+
+
+@receiver([post_save, post_delete], sender=Option)
+@receiver([post_save, post_delete], sender=Row)
+@receiver([post_save, post_delete], sender=ScaleLabel)
+def _question_part_changed(
+    sender: type, instance: Option | Row | ScaleLabel, **kwargs: object
+) -> None:
+    _survey_touch(Question.objects.filter(pk=instance.question_id).values("survey_id"))
+
+
+@receiver(m2m_changed, sender=Question.show_if_options.through)
+@receiver(m2m_changed, sender=Section.show_if_options.through)
+def _condition_changed(sender: type, instance: object, action: str, **kwargs: object) -> None:
+    if action.startswith("post_") and isinstance(instance, Section | Question):
+        _survey_touch([instance.survey_id])
+    elif action.startswith("post_") and isinstance(instance, Option):
+        # Changed from the option's side: the survey of its question (conditions stay in one).
+        _survey_touch(Question.objects.filter(pk=instance.question_id).values("survey_id"))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from .answers import answers_to_wide
 from .forms import SectionForm
 from .models import Response, Survey
 from .schema import SurveySchema
-from .selectors import response_answers_get, response_resume_section, survey_schema_get
+from .selectors import response_answers_get, response_resume_section, survey_schema_cached
 from .services import (
     ResponseClosed,
     ResponseInvalid,
@@ -171,7 +171,7 @@ def resume(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     response = _response(slug, key)
     if response.status == Response.Status.COMPLETE:
         return redirect("surveys:thanks", slug=slug, key=key)
-    schema = survey_schema_get(survey=response.survey)
+    schema = survey_schema_cached(survey=response.survey)
     answers = response_answers_get(response=response, schema=schema)
     number = response_resume_section(schema=schema, answers=answers)
     request.session[SESSION_KEY] = {**_drafts(request), slug: str(response.key)}
@@ -189,7 +189,7 @@ def page(request: HttpRequest, slug: str, key: str, number: int) -> HttpResponse
     state = _availability(request, response.survey)
     if state != "open":
         return _unavailable(request, response.survey, state)
-    schema = survey_schema_get(survey=response.survey)
+    schema = survey_schema_cached(survey=response.survey)
     saved = response_answers_get(response=response, schema=schema)
     sections = schema.visible_sections(saved)
     if not 1 <= number <= len(sections):

@@ -124,3 +124,65 @@ def test_a_condition_naming_options_of_two_questions_keeps_one_questions_codes(m
     condition = survey_schema_get(survey=mini_survey).questions["body"].condition
     assert condition.question == "level"
     assert condition.options == frozenset({"central"})
+
+
+def _fresh(survey):
+    """The survey as a new request reads it: the schema cache is keyed on its updated_at."""
+    from surveys.models import Survey
+
+    return Survey.objects.get(pk=survey.pk)
+
+
+@pytest.mark.django_db
+def test_the_cached_schema_is_read_once_while_the_survey_is_unchanged(
+    mini_survey, django_assert_num_queries
+):
+    from surveys.selectors import survey_schema_cached
+
+    first = survey_schema_cached(survey=_fresh(mini_survey))
+    with django_assert_num_queries(1):  # the survey itself
+        again = survey_schema_cached(survey=_fresh(mini_survey))
+    assert again is first
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("part", ["option", "row", "question", "section", "scale label"])
+def test_editing_any_structure_row_outside_the_builder_renews_the_cached_schema(mini_survey, part):
+    """As the admin's section, question and option pages and their imports do: row.save()."""
+    from surveys.models import Option, Question, Row, ScaleLabel, Section
+    from surveys.selectors import survey_schema_cached
+
+    survey_schema_cached(survey=_fresh(mini_survey))
+    obj = {
+        "option": lambda: Option.objects.filter(question__survey=mini_survey).first(),
+        "row": lambda: Row.objects.filter(question__survey=mini_survey).first(),
+        "question": lambda: Question.objects.filter(survey=mini_survey).first(),
+        "section": lambda: Section.objects.filter(survey=mini_survey).first(),
+        "scale label": lambda: ScaleLabel.objects.filter(question__survey=mini_survey).first(),
+    }[part]()
+    field = {"question": "text_ru", "section": "title_ru"}.get(part, "label_ru")
+    setattr(obj, field, "Изменено")
+    obj.save()
+    schema = survey_schema_cached(survey=_fresh(mini_survey))
+    texts = (
+        [o.label.ru for q in schema.questions.values() for o in q.options]
+        + [r.label.ru for q in schema.questions.values() for r in q.rows]
+        + [q.text.ru for q in schema.questions.values()]
+        + [s.title.ru for s in schema.sections]
+        + [t.ru for q in schema.questions.values() for _v, t in q.scale_labels]
+    )
+    assert "Изменено" in texts
+
+
+@pytest.mark.django_db
+def test_a_deleted_option_or_a_changed_condition_renews_the_cached_schema(mini_survey):
+    from surveys.models import Option, Question
+    from surveys.selectors import survey_schema_cached
+
+    survey_schema_cached(survey=_fresh(mini_survey))
+    Option.objects.get(question__survey=mini_survey, code="perception").delete()
+    schema = survey_schema_cached(survey=_fresh(mini_survey))
+    assert "perception" not in schema.questions["barriers"].option_by_code
+    body = Question.objects.get(survey=mini_survey, code="body")
+    body.show_if_options.clear()
+    assert survey_schema_cached(survey=_fresh(mini_survey)).questions["body"].condition is None

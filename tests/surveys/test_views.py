@@ -312,6 +312,26 @@ def test_submitting_a_page_costs_a_bounded_number_of_queries(schema, django_asse
         assert respondent.post(number, respondent.page_data(data, number)).status_code == 302
 
 
+def test_the_pages_read_the_questionnaire_once_per_process(schema, django_assert_max_num_queries):
+    """The schema snapshot is cached while the survey is unchanged: a page costs its own reads
+    and writes only (7 queries of a page came from reading the questionnaire)."""
+    respondent = Respondent(schema, "ru")
+    data = answers_fill(schema)
+    answers = response_validate(schema=schema, data=data, partial=True).answers
+    total = len(schema.visible_sections(answers))
+    respondent.walk(data, until=1)
+    url = respondent.page_url(2)  # its one query to find the response is not the page's
+    with django_assert_max_num_queries(3):
+        assert respondent.client.get(url).status_code == 200
+    with django_assert_max_num_queries(10):  # 9, and the test's own lookup of the response
+        assert respondent.post(2, respondent.page_data(data, 2)).status_code == 302
+    for number in range(3, total):
+        respondent.post(number, respondent.page_data(data, number))
+    with django_assert_max_num_queries(20):
+        last = respondent.post(total, respondent.page_data(data, total), "submit")
+    assert last.status_code == 302 and respondent.response.status == Response.Status.COMPLETE
+
+
 @pytest.mark.parametrize(
     ("changes", "text"),
     [
