@@ -1,6 +1,6 @@
 """Time and peak memory of the wide export, next to a COPY of the same answer rows.
 
-    python bench/bench_export.py --size 100000 [--xlsx]
+    python bench/bench_export.py --size 100000 [--xlsx] [--sav]
 
 The export (`surveys.io.responses_export`, complete responses, to a file) runs in a child process
 of its own, so its peak resident set size can be read exactly: `os.wait4` returns the child's
@@ -9,6 +9,7 @@ the export). The child also reports its RSS just before exporting, so what the e
 is visible. The floor is PostgreSQL writing the same answer rows to a file with
 `COPY (SELECT ... FROM surveys_answer JOIN surveys_response ...) TO STDOUT`: reading the rows
 without turning them into wide records. Each is run once (the export is minutes long at 100k).
+The .sav export (`analytics.spss.responses_sav`, labels in Kazakh) is measured the same way.
 """
 
 from __future__ import annotations
@@ -50,6 +51,10 @@ def child(size: int, fmt: str, out: Path) -> None:
     if fmt == "csv":
         with out.open("w", encoding="utf-8", newline="") as file:
             count = responses_export(survey=survey, fmt="csv", out=file)
+    elif fmt == "sav":
+        from analytics.spss import responses_sav
+
+        count = responses_sav(survey=survey, language="kk", path=out)
     else:
         with out.open("wb") as file:
             count = responses_export(survey=survey, fmt="xlsx", out=file)
@@ -86,7 +91,7 @@ def floor_measured(size: int, survey_id: int, out: Path) -> dict:
     return {"seconds": seconds, "file_mb": out.stat().st_size / 1e6}
 
 
-def bench(size: int, xlsx: bool) -> list[dict]:
+def bench(size: int, formats: tuple[str, ...]) -> list[dict]:
     with pg_connect(size, autocommit=True) as conn:
         row = conn.execute(
             "SELECT s.id, count(r.id) FROM surveys_survey s JOIN surveys_response r "
@@ -99,7 +104,7 @@ def bench(size: int, xlsx: bool) -> list[dict]:
     with tempfile.TemporaryDirectory(prefix="saualnama-bench-") as folder:
         floor = floor_measured(size, survey_id, Path(folder) / "answers.copy")
         (Path(folder) / "answers.copy").unlink()
-        for fmt in ("csv", "xlsx") if xlsx else ("csv",):
+        for fmt in formats:
             load = os.getloadavg()[0]
             result = export_measured(size, fmt, Path(folder) / f"responses.{fmt}")
             result.update(
@@ -128,13 +133,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--xlsx", action="store_true", help="also the XLSX export")
-    parser.add_argument("--child", choices=("csv", "xlsx"), help=argparse.SUPPRESS)
+    parser.add_argument("--sav", action="store_true", help="also the SPSS .sav export")
+    parser.add_argument("--child", choices=("csv", "xlsx", "sav"), help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.size, args.child, args.out)
         return
-    results = bench(args.size, args.xlsx)
+    formats = ("csv", *(("xlsx",) if args.xlsx else ()), *(("sav",) if args.sav else ()))
+    results = bench(args.size, formats)
     print("\nWide export (surveys.io.responses_export) against a COPY of the same answer rows:")
     print(report(results))
     for result in results:

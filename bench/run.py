@@ -1,9 +1,10 @@
 """Run every benchmark: `make bench`, or `python bench/run.py --sizes 10000,100000`.
 
 For each size: generate (or reuse) its database, time all tables against the SQL floor, and for
-the export sizes time the wide CSV (and XLSX) export with its peak memory. Each step is a process
-of its own, so that Django is pointed at the right database and memory is measured per export.
-Ends with the summary tables, then drops any bench database larger than --drop-above-gb.
+the export sizes time the wide CSV, XLSX and .sav exports with their peak memory; then a complete
+web submission under gunicorn against a one-row floor view. Each step is a process of its own, so
+that Django is pointed at the right database and memory is measured per export. Ends with one
+table of every ratio, the detailed tables, then drops bench databases above --drop-above-gb.
 """
 
 from __future__ import annotations
@@ -18,8 +19,17 @@ from datetime import date
 from pathlib import Path
 
 import bench_export
+import bench_submit
 import bench_tables
-from common import SIZES, database_exists, database_name, database_size_bytes, machine, pg_connect
+from common import (
+    SIZES,
+    database_exists,
+    database_name,
+    database_size_bytes,
+    machine,
+    markdown_table,
+    pg_connect,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -52,12 +62,39 @@ def disk_report() -> str:
     return f"{usage.free / 1e9:.0f} GB free of {usage.total / 1e9:.0f} GB"
 
 
+def summary(tables: list[dict], submits: list[dict], exports: list[dict]) -> str:
+    """One table: every measured figure as a ratio to the floor of the same run."""
+    rows = []
+    for r in tables:
+        rows.append([f"all tables, {r['responses']:,}", r["case"], f"{r['ours']:.2f} s",
+                     f"{r['floor']:.2f} s per-question SQL", f"{r['ratio']:.2f}x", "≤ 2x",
+                     "pass" if r["pass"] else "FAIL",
+                     f"{r['one_pass_ratio']:.1f}x one-pass SQL", f"{r['load']:.1f}"])  # fmt: skip
+    for r in submits:
+        rows.append(["complete web submission", r["mode"], f"{r['real']['mean']:.3f} s",
+                     f"{r['floor']['mean']:.4f} s floor insert", f"{r['ratio']:.0f}x", "≤ 3x",
+                     "pass" if r["pass"] else "FAIL",
+                     f"{r['per_request_ratio']:.1f}x per request", f"{r['load']:.1f}"])  # fmt: skip
+    for r in exports:
+        rows.append([f"{r['format']} export, {r['responses']:,}", f"peak {r['peak_mb']:.0f} MB",
+                     f"{r['seconds']:.1f} s", f"{r['floor']:.1f} s COPY", f"{r['ratio']:.1f}x",
+                     "< 300 MB", "pass" if r["memory_pass"] else "FAIL",
+                     f"{r['file_mb']:.0f} MB file", f"{r['load']:.1f}"])  # fmt: skip
+    return markdown_table(
+        ["benchmark", "case", "ours", "floor", "ours/floor", "target", "result", "also",
+         "load avg"], rows
+    )  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     default_sizes = ",".join(str(size) for size in SIZES)
     parser.add_argument("--sizes", type=sizes_parse, default=sizes_parse(default_sizes))
     parser.add_argument("--export-sizes", type=sizes_parse, default=[100_000])
     parser.add_argument("--no-xlsx", action="store_true", help="skip the XLSX export")
+    parser.add_argument("--no-sav", action="store_true", help="skip the .sav export")
+    parser.add_argument("--no-submit", action="store_true", help="skip the web submission bench")
+    parser.add_argument("--submit-responses", type=int, default=20, help="per mode")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile the tables path too")
     parser.add_argument(
@@ -87,15 +124,27 @@ def main() -> None:
             failed.append(f"tables {size} (exit {code})")
         if size in args.export_sizes:
             code, results = step("bench_export.py", "--size", str(size),
-                                 *([] if args.no_xlsx else ["--xlsx"]))  # fmt: skip
+                                 *([] if args.no_xlsx else ["--xlsx"]),
+                                 *([] if args.no_sav else ["--sav"]))  # fmt: skip
             exports += results
             if code:
                 failed.append(f"export {size} (exit {code})")
 
+    submits: list[dict] = []
+    if not args.no_submit:
+        code, submits = step("bench_submit.py", "--responses", str(args.submit_responses))
+        if code:
+            failed.append(f"submit (exit {code})")
+
+    print("\n## Every target against its floor, measured in this run\n")
+    print(summary(tables, submits, exports))
     print("\n## All tables against the SQL floor (target: within 2x)\n")
     print(bench_tables.report(tables))
+    if submits:
+        print("\n## A complete web submission against the floor view (target: within 3x)\n")
+        print(bench_submit.report(submits))
     if exports:
-        print("\n## Wide export (target: peak memory under 300 MB)\n")
+        print("\n## Exports (target: peak memory under 300 MB)\n")
         print(bench_export.report(exports))
     if failed:
         print("\nFailed: " + "; ".join(failed))
