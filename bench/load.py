@@ -260,7 +260,8 @@ async def _seat(
 ) -> None:
     """One seat of the crowd: respondent after respondent until the time is up."""
     last_start, deadline = ends
-    headers = {"Origin": base, "Accept-Language": "kk"}
+    # Browsers in both languages; any page posts the same codes.
+    headers = {"Origin": base, "Accept-Language": random.choice(("kk", "ru"))}
     timeout = httpx.Timeout(REQUEST_TIMEOUT)
     async with httpx.AsyncClient(base_url=base, headers=headers, timeout=timeout) as client:
         while time.monotonic() < last_start:
