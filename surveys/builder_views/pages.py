@@ -164,6 +164,20 @@ def question_page(
         if question.scale_na and 0 not in values:
             values.insert(0, 0)
         points = [(value, scale_labels.pop(value, None)) for value in values]
+    shown = {
+        "has_options": question.type in ("single", "multiple"),
+        "has_rows": question.type == "matrix",
+        "has_scale": question.type in ("matrix", "rating"),
+    }
+    errors = list(action_errors or [])
+    # A part this type does not have is not on the page: its refusal is said above the page.
+    for form, key in (
+        (option_form, "has_options"),
+        (row_form, "has_rows"),
+        (scale_form, "has_scale"),
+    ):
+        if form is not None and not shown[key]:
+            errors += [m for found in form.errors.values() for m in found]
     context: dict[str, Any] = {
         "survey": survey,
         "question": question,
@@ -175,9 +189,7 @@ def question_page(
         "rows": list(question.rows.order_by("position", "id")),
         "points": points,
         "stray_labels": sorted(scale_labels.values(), key=lambda label: label.value),
-        "has_options": question.type in ("single", "multiple"),
-        "has_rows": question.type == "matrix",
-        "has_scale": question.type in ("matrix", "rating"),
+        **shown,
         "question_form": question_form or QuestionForm(initial=QuestionForm.initial_from(question)),
         "option_form": option_form or OptionForm(prefix="option"),
         "row_form": row_form or RowForm(prefix="row"),
@@ -188,7 +200,7 @@ def question_page(
             candidates=condition_candidates(target=question),
             language=lang,
         ),
-        "action_errors": action_errors or [],
+        "action_errors": errors,
         "links": _links(survey),
     }
     return render(request, "builder/question.html", context, status=status)

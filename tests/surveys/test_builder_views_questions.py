@@ -301,3 +301,14 @@ def test_a_wording_fix_is_allowed_and_recorded_on_the_page(rita, answered):
     html = rita.get(_mini("edit")).content.decode()
     changes = html[html.index('id="changes"') :]
     assert "Стаж работы (лет)" in changes and "rita" in changes
+
+
+def test_an_option_posted_to_a_matrix_is_refused_and_the_reason_shown(rita, matrix):
+    response = rita.post(
+        _url("option_add", code="q"),
+        {"option-code": "x", "option-label_kk": "Икс", "option-label_ru": "Икс"},
+    )
+    assert response.status_code == 400
+    assert response.context["action_errors"]
+    assert shows(response, response.context["action_errors"][0])
+    assert not matrix.options.exists()
