@@ -123,7 +123,7 @@ def survey_create(*, user: User, data: Mapping[str, Any]) -> Survey:
                     slug=slug,
                     owner=owner_of(user),
                     default_language=language,
-                    status=Survey.Status.DRAFT,
+                    status=Survey.Status.DRAFT.value,
                     **texts,
                 )
         except IntegrityError:

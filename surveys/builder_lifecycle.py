@@ -42,7 +42,9 @@ def _status_set(survey: Survey, user: User, allowed: tuple[str, ...], code: str,
         if gate:
             _publish_gate(survey)
         survey.status = (
-            Survey.Status.CLOSED if survey.status == Survey.Status.OPEN else Survey.Status.OPEN
+            Survey.Status.CLOSED.value
+            if survey.status == Survey.Status.OPEN
+            else Survey.Status.OPEN.value
         )
         survey.save(update_fields=["status", "updated_at"])
     return survey
@@ -73,7 +75,7 @@ def survey_duplicate(*, survey: Survey, user: User, slug: str) -> Survey:
     slug_check(problems, slug)
     problems.raise_if_any()
     data = questionnaire_export(survey=survey)
-    data.update(slug=slug, status=Survey.Status.DRAFT)
+    data.update(slug=slug, status=Survey.Status.DRAFT.value)
     data.pop("opens_at", None)
     data.pop("closes_at", None)
     with transaction.atomic():

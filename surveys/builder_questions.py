@@ -58,7 +58,7 @@ RANGE = {  # the columns' own ranges, so PostgreSQL never refuses what passed he
 def _question_values(
     problems: Problems, data: Mapping[str, Any], question: Question | None, survey_id: int
 ) -> dict[str, Any]:
-    current = question or Question(type="", required=True, widget=Question.Widget.RADIO)
+    current = question or Question(type="", required=True, widget=Question.Widget.RADIO.value)
     values: dict[str, Any] = {
         key: text_of(data, key, getattr(current, key)) for key in QUESTION_TEXTS
     }
@@ -95,7 +95,7 @@ def _settings_clear(v: dict[str, Any]) -> None:
     if v["type"] != Question.Type.MULTIPLE:
         v["min_choices"] = v["max_choices"] = None
     if v["type"] != Question.Type.SINGLE:
-        v["widget"] = Question.Widget.RADIO
+        v["widget"] = Question.Widget.RADIO.value
     if v["type"] not in SCALED_TYPES:
         v["scale_min"] = v["scale_max"] = None
         v["scale_na"] = False

@@ -168,8 +168,9 @@ def questionnaire_export(*, survey: Survey) -> dict[str, Any]:
     """The survey as a definition mapping, keys in the documented order, defaults omitted."""
     out: dict[str, Any] = {
         "slug": survey.slug,
-        "default_language": survey.default_language,
-        "status": survey.status,
+        # str(): an instance just saved may hold a TextChoices member, which YAML cannot dump.
+        "default_language": str(survey.default_language),
+        "status": str(survey.status),
     }
     if survey.opens_at:
         out["opens_at"] = survey.opens_at
@@ -197,7 +198,7 @@ def questionnaire_export(*, survey: Survey) -> dict[str, Any]:
 
 
 def _question_export(q: Question) -> dict[str, Any]:
-    node: dict[str, Any] = {"code": q.code, "type": q.type, "text": _text(q, "text")}
+    node: dict[str, Any] = {"code": q.code, "type": str(q.type), "text": _text(q, "text")}
     if q.help_kk or q.help_ru:
         node["help"] = _text(q, "help")
     if not q.required:
@@ -205,7 +206,7 @@ def _question_export(q: Question) -> dict[str, Any]:
     if (condition := _condition(q)) is not None:
         node["show_if"] = condition
     if q.type == "single" and q.widget != Question.Widget.RADIO:
-        node["widget"] = q.widget
+        node["widget"] = str(q.widget)
     if q.type == "multiple":
         for key in ("min_choices", "max_choices"):
             if getattr(q, key) is not None:

@@ -332,6 +332,7 @@ def test_reopen_applies_the_parity_gate_again(user):
 def test_an_open_survey_must_stay_complete_after_every_edit(user):
     survey = wave_build(user)
     builder.survey_publish(survey=survey, user=user)
+    recorded = TextChange.objects.count()
     work = survey.sections.get(code="work")
     error = refused(
         builder.question_add,
@@ -341,6 +342,7 @@ def test_an_open_survey_must_stay_complete_after_every_edit(user):
     )
     assert "open_must_stay_complete" in error.codes["__all__"]
     assert not survey.questions.filter(code="fresh").exists()
+    assert TextChange.objects.count() == recorded  # the refused edit left no record either
     builder.question_add(
         section=work,
         user=user,
@@ -445,3 +447,14 @@ def test_the_2022_questionnaire_duplicates_with_every_code(user):
         "slug": "civil-service-communication-2026",
         "status": "draft",
     }
+
+
+def test_a_built_survey_is_a_definition_file_that_loads_back_identically(user):
+    from surveys.definitions import definition_dump, definition_parse, questionnaire_load
+
+    survey = wave_build(user)
+    builder.survey_publish(survey=survey, user=user)
+    exported = questionnaire_export(survey=survey)
+    text = definition_dump(data={**exported, "slug": "wave-file"})
+    loaded = questionnaire_load(data=definition_parse(text=text))
+    assert questionnaire_export(survey=loaded) == {**exported, "slug": "wave-file"}
