@@ -20,6 +20,7 @@ from surveys.models import Survey
 
 from .models import Invitation
 from .permissions import surveys_editable_by
+from .uploads import row_characters_check
 
 COLUMNS = ("survey", "email", "external_id", "organisation", "region", "language")
 OPTIONAL = ("email", "external_id", "region", "language")
@@ -53,6 +54,7 @@ class InvitationResource(resources.ModelResource):
                 dataset.append_col([""] * len(dataset), header=column)
 
     def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
+        row_characters_check(row)
         for column in COLUMNS:
             row[column] = str(row.get(column) or "").strip()
         row["email"] = row["email"].lower()

@@ -8,9 +8,11 @@ sniffer that looks at the bytes: an XLSX is a ZIP holding a workbook, a CSV is U
 from __future__ import annotations
 
 import codecs
+import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import PurePath
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +27,9 @@ DEFAULT_MAX_BYTES = 10 * MEGABYTE
 SNIFF_BYTES = 64 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
 XLSX_PARTS = ("[Content_Types].xml", "xl/workbook.xml")
+# Control characters other than tab and line breaks: none belongs in a label, a name or an
+# address, and PostgreSQL cannot store NUL at all (the same rule as answers, surveys.validation).
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 error_messages = {
     "type": _("Only these file types can be uploaded: %(types)s. “%(name)s” is not one of them."),
@@ -36,6 +41,7 @@ error_messages = {
     "encoding": _(
         "“%(name)s” is not a CSV file in UTF-8. Save it as “CSV UTF-8” and upload it again."
     ),
+    "characters": _("The text contains characters that cannot be stored."),
 }
 
 
@@ -111,6 +117,20 @@ def upload_check(*, file: File, allowed: set[str], max_bytes: int) -> None:
         raise ValidationError(
             error_messages[problem], code=problem, params={"name": name, "type": kind.upper()}
         )
+
+
+def row_characters_check(row: Mapping[str, Any]) -> None:
+    """Raise ValidationError, by column, if a cell of an imported row holds control characters.
+
+    The upload check reads only the head of a file; this runs on every row an importer reads.
+    """
+    bad = {
+        str(column): [error_messages["characters"]]
+        for column, value in row.items()
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value)
+    }
+    if bad:
+        raise ValidationError(bad, code="characters")
 
 
 class CheckedImportForm(ImportForm):

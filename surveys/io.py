@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import re
 import zipfile
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from operator import itemgetter
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol
+from xml.etree.ElementTree import ParseError
 
 import openpyxl
 from django.db import transaction
@@ -164,17 +166,35 @@ def _csv_records(path: Path) -> Iterator[list[str]]:
         raise WideFileError(_("Cannot read the file: %(error)s") % {"error": exc}) from exc
 
 
+XLSX_ERRORS = (
+    OSError,
+    EOFError,
+    zipfile.BadZipFile,
+    zlib.error,
+    ParseError,
+    InvalidFileException,
+    KeyError,
+    ValueError,
+    TypeError,
+)
+
+
 def _xlsx_records(path: Path) -> Iterator[list[str]]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (OSError, zipfile.BadZipFile, InvalidFileException, KeyError, ValueError) as exc:
+    except XLSX_ERRORS as exc:
         raise WideFileError(
             _("The file cannot be read as an .xlsx workbook: %(error)s") % {"error": exc}
         ) from exc
     try:
         if workbook.worksheets:
+            # Read-only sheets are parsed as they are read: a broken sheet fails here, mid-way.
             for values in workbook.worksheets[0].iter_rows(values_only=True):
                 yield [_cell_text(value) for value in values]
+    except XLSX_ERRORS as exc:
+        raise WideFileError(
+            _("The file cannot be read as an .xlsx workbook: %(error)s") % {"error": exc}
+        ) from exc
     finally:
         workbook.close()
 

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.widgets import ForeignKeyWidget
 
+from accounts.uploads import row_characters_check
+
 from .models import Option, Question, Section, Survey
 
 CHOICE_TYPES = (Question.Type.SINGLE, Question.Type.MULTIPLE)
@@ -63,6 +65,7 @@ class _CodedResource(resources.ModelResource):
         self._seen = set()
 
     def before_import_row(self, row: dict[str, Any], **kwargs: Any) -> None:
+        row_characters_check(row)
         for name, message in self.lookups():
             field = self.fields[name]
             value = str(row.get(field.column_name) or "").strip()

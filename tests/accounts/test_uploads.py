@@ -12,7 +12,13 @@ from django.utils import translation
 from import_export.formats.base_formats import CSV, XLSX
 from openpyxl import Workbook
 
-from accounts.uploads import MEGABYTE, SNIFF_BYTES, CheckedImportForm, upload_check
+from accounts.uploads import (
+    MEGABYTE,
+    SNIFF_BYTES,
+    CheckedImportForm,
+    row_characters_check,
+    upload_check,
+)
 from surveys.resources import QuestionResource
 
 TABLES = {"csv", "xlsx"}
@@ -149,3 +155,14 @@ def test_the_admin_import_form_applies_upload_max_bytes(settings):
     form = import_form("questions.csv", b"code\n" + b"x\n" * 1024)
     assert not form.is_valid()
     assert form.errors.as_data()["import_file"][0].code == "too_big"
+
+
+def test_an_imported_row_with_control_characters_is_refused_by_column():
+    row = {"code": "ok", "label_kk": "a\x00b", "label_ru": "tab\tand\nline", "position": 3}
+    with pytest.raises(ValidationError) as caught:
+        row_characters_check(row)
+    assert list(caught.value.message_dict) == ["label_kk"]
+
+
+def test_an_imported_row_with_tabs_and_line_breaks_passes():
+    row_characters_check({"label_kk": "бір\tекі\r\nүш", "position": 3, "blank": None})

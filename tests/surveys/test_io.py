@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -138,6 +139,24 @@ def test_xlsx_numbers_read_without_point_zero_and_datetimes_as_iso(tmp_path):
     )
     assert read[1][0] == 4
     assert read[1][1]["years"] == "7"
+
+
+def test_an_xlsx_whose_sheet_breaks_off_is_a_file_error(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["language", "comment"])
+    workbook.active.append(["kk", "PLACEHOLDER"])
+    workbook.save(tmp_path / "good.xlsx")
+    # A character reference XML forbids: openpyxl opens the file and fails only while reading rows.
+    with (
+        zipfile.ZipFile(tmp_path / "good.xlsx") as source,
+        zipfile.ZipFile(tmp_path / "r.xlsx", "w") as target,
+    ):
+        for item in source.infolist():
+            content = source.read(item.filename)
+            target.writestr(item, content.replace(b"PLACEHOLDER", b"a&#0;b"))
+    rows = wide_rows_read(path=tmp_path / "r.xlsx")
+    with rows, pytest.raises(WideFileError, match="xlsx"):
+        list(rows)
 
 
 # Import ------------------------------------------------------------------------------------------

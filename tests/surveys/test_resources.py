@@ -100,6 +100,11 @@ def test_options_import_through_the_confirm_step(researcher, mini_survey):
             "Only an option of a multiple choice question can be exclusive.",
             {},
         ),
+        (
+            "mini,level,3,alpha,А\x01,А,0,0",
+            "The text contains characters that cannot be stored.",
+            {},
+        ),
     ],
 )
 def test_bad_option_row_is_rejected_with_its_error(researcher, mini_survey, row, message, params):
