@@ -335,6 +335,9 @@ def main() -> int:
         "--finish", type=float, default=0, help="seconds more for those still answering"
     )
     parser.add_argument("--think", type=float, default=0, help="mean seconds spent on a page")
+    parser.add_argument(
+        "--conn-max-age", type=int, default=0, help="gunicorn's CONN_MAX_AGE (0: Django's default)"
+    )
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
@@ -354,7 +357,7 @@ def main() -> int:
     answers = answers_generate(schema=survey_schema_get(survey=survey), count=1000)
     log = Path(tempfile.gettempdir()) / f"{args.database}-gunicorn.log"
     with gunicorn_serve(
-        database_url=url,
+        database_url=f"{url}?conn_max_age={args.conn_max_age}",
         redis_url=args.redis_url,
         workers=args.workers,
         threads=args.threads,
@@ -378,7 +381,8 @@ def main() -> int:
     problems = database_check(survey=survey, result=result)
     print(
         f"{args.respondents} at a time for {args.duration:g} s (+{args.finish:g} s to finish), "
-        f"{args.think:g} s per page; gunicorn {args.workers} workers x {args.threads} threads"
+        f"{args.think:g} s per page; gunicorn {args.workers} workers x {args.threads} threads, "
+        f"CONN_MAX_AGE {args.conn_max_age}"
     )
     print(report(result))
     print(
