@@ -13,13 +13,14 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from surveys.answers import OTHER_SUFFIX, wide_columns
 from surveys.models import Response
 from surveys.services import response_start
-from surveys.validation import response_validate
+from surveys.validation import MESSAGES, response_validate
 from tests.factories import answers_fill
 from tests.hostile.conftest import hostile, hostile_text, stored_answers_check
 
@@ -236,3 +237,26 @@ def test_every_page_answers_any_method_query_and_address(
         page = browser.generic(method, address + suffix)
         assert page.status_code < 500, address
     stored_answers_check(response=response, schema=schema_2022)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"understanding": "other", "understanding.other": "Жауап\x00"},
+        {"understanding": "all\x00"},
+    ],
+    ids=["NUL in an other text", "NUL in an option code"],
+)
+def test_a_nul_in_an_answer_is_a_clear_error_on_the_page(survey_2022, schema_2022, fields):
+    """PostgreSQL cannot store NUL: the page says so next to the question, nothing is stored."""
+    response = response_start(survey=survey_2022, language="ru")
+    browser = Client(raise_request_exception=False, HTTP_ACCEPT_LANGUAGE="ru")
+
+    page = browser.post(page_url(response, 2), {**fields, "action": "next"})
+
+    assert page.status_code == 200
+    with translation.override("ru"):
+        message = str(MESSAGES["invalid_characters"])
+    assert message in page.content.decode()
+    assert not response.answers.filter(question__code="understanding").exists()
