@@ -43,7 +43,10 @@ SLUG = "civil-service-communication-2022"
 PG = "postgres://postgres@127.0.0.1:5432"
 REQUEST_TIMEOUT = 60.0  # seconds; a request that takes longer counts as failed
 MAX_PAGES = 20  # a respondent never needs more; a loop would be a bug
-NAME = re.compile(r'<(?:input|select|textarea)\b[^>]*?\bname="([^"]+)"')
+SURVEY_FORM = re.compile(r'<form [^>]*id="survey-page"[^>]*>(.*?)</form>', re.S)
+FIELD = re.compile(r"<(input|select|textarea)\b([^>]*)>")
+NAME = re.compile(r'\bname="([^"]+)"')
+TYPE = re.compile(r'\btype="([^"]+)"')
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 KEY = re.compile(r"/r/([0-9a-f-]{36})/")
 
@@ -220,6 +223,28 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
+def form_fields(html: str) -> tuple[set[str], set[str]]:
+    """The survey form's field names, and those a browser sends even when left empty.
+
+    Text boxes, number boxes, text areas and drop-downs are sent empty; unticked radio buttons
+    and checkboxes are not sent at all.
+    """
+    found = SURVEY_FORM.search(html)
+    if found is None:
+        raise RuntimeError("no survey form on the page")
+    names: set[str] = set()
+    sent_empty: set[str] = set()
+    for tag, attributes in FIELD.findall(found.group(1)):
+        name = NAME.search(attributes)
+        if name is None:
+            continue
+        names.add(name.group(1))
+        kind = TYPE.search(attributes)
+        if tag != "input" or (kind and kind.group(1) in ("text", "number")):
+            sent_empty.add(name.group(1))
+    return names, sent_empty
+
+
 async def respondent_run(browser: Browser, slug: str, respondent: Respondent) -> None:
     welcome = await browser.go("GET", f"/s/{slug}/")
     reply = await browser.go(
@@ -235,10 +260,11 @@ async def respondent_run(browser: Browser, slug: str, respondent: Respondent) ->
             respondent.problem = f"HTTP {reply.status_code} at {reply.url.path}"
             return
         html = reply.text
-        names = set(NAME.findall(html))
+        names, sent_empty = form_fields(html)
         fields = {k: v for k, v in respondent.answers.items() if k in names}
         action = "submit" if 'name="action" value="submit"' in html else "next"
-        posted = {**fields, "action": action, "csrfmiddlewaretoken": _csrf(html)}
+        empty = {name: [""] for name in sent_empty}
+        posted = {**empty, **fields, "action": action, "csrfmiddlewaretoken": _csrf(html)}
         before = reply.url.path
         await browser.read()
         reply = await browser.go("POST", str(reply.url), posted)
