@@ -309,6 +309,52 @@ def test_a_connection_lost_during_a_page_submit_offers_a_retry_and_loses_no_page
     assert stored == answers_to_wide(schema, response_validate(schema=schema, data=data).answers)
 
 
+def test_a_connection_lost_while_completing_keeps_the_last_page_and_completes_on_retry(
+    mini_survey, mini_schema, monkeypatch
+):
+    postgres_required()
+    data = answers_fill(mini_schema)
+    pages = pages_of(mini_schema, data)
+    client = Client()
+    first = start(client, "mini")
+    assert client.post(first, {**pages[0], "action": "next"}).status_code == 302
+    faults: list[int] = []
+    real = surveys.services.answers_to_wide
+
+    def whole_after_fault(*args, **kwargs):  # called only by response_complete
+        if not faults:
+            faults.append(1)
+            connection_drop()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(surveys.services, "answers_to_wide", whole_after_fault)
+    reply = client.post(page_url(first, 2), {**pages[1], "action": "submit"})
+
+    assert reply.status_code == 503
+    draft = Response.objects.get()
+    assert draft.status == Response.Status.DRAFT
+    # The last page was saved in a transaction of its own; only the completion was lost.
+    held = answers_to_wide(mini_schema, response_answers_get(response=draft, schema=mini_schema))
+    assert held == answers_to_wide(
+        mini_schema, response_validate(schema=mini_schema, data=data).answers
+    )
+    again, form = RETRY_FORM.search(reply.content.decode()).groups()
+    fields: dict[str, list[str]] = {}
+    for name, value in HIDDEN.findall(form):
+        fields.setdefault(name, []).append(html.unescape(value))
+    resent = client.post(html.unescape(again), fields)
+    assert resent["Location"].endswith("/thanks/")
+    draft.refresh_from_db()
+    assert draft.status == Response.Status.COMPLETE
+    assert Answer.objects.filter(response=draft).count() == len(
+        answer_rows_build(
+            schema=mini_schema,
+            response_id=draft.pk,
+            answers=response_validate(schema=mini_schema, data=data).answers,
+        )
+    )
+
+
 def test_a_connection_lost_while_opening_a_page_offers_to_try_again(monkeypatch, mini_survey):
     client = Client()
     first = start(client, "mini")
