@@ -30,6 +30,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils.exceptions import InvalidFileException
 
 from .answers import answers_to_wide, wide_columns
@@ -54,6 +55,7 @@ XLSX_CR = "_x000D_"
 # starts with, gets one more in front (OWASP's advice); reading takes exactly one off again, so
 # every text comes back as it was. Numbers are not text: a number column is never prefixed.
 PROTECTED = re.compile(r"'*[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]")
+PROTECTED_FIRST = frozenset("'=+-@\t\r\uff1d\uff0b\uff0d\uff20")  # a quick test, most cells fail it
 
 ROW_MESSAGES = {
     "language_missing": gettext_lazy("The language is missing: write kk or ru."),
@@ -136,7 +138,7 @@ def wide_rows_read(*, path: Path) -> WideRows:
 
 def csv_text_protect(value: str) -> str:
     """A text cell as the CSV export writes it: see PROTECTED."""
-    return "'" + value if PROTECTED.match(value) else value
+    return "'" + value if value[:1] in PROTECTED_FIRST and PROTECTED.match(value) else value
 
 
 def csv_text_restore(value: str) -> str:
@@ -487,10 +489,14 @@ def _xlsx_cell(sheet: Any, value: str, number: bool) -> Any:
         return None
     if number:
         return int(value)
-    # Always a string cell: openpyxl would make "=..." a formula and "#N/A" an error value.
-    cell = WriteOnlyCell(sheet, value=value.replace("\r", XLSX_CR))
-    cell.data_type = "s"
-    return cell
+    value = value.replace("\r", XLSX_CR)
+    if value.startswith("=") or value in ERROR_CODES:
+        # openpyxl would write a formula or an error value; every answer is a string cell. Other
+        # text is left to openpyxl, which makes it one: a cell object each would slow big exports.
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
 
 
 def _numeric_columns(schema: SurveySchema) -> set[str]:
