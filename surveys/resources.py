@@ -9,15 +9,23 @@ reported as a row error instead of being saved.
 
 from __future__ import annotations
 
+import io
+import re
 from typing import Any
 
+import openpyxl
+import tablib
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from import_export import fields, resources
+from import_export.formats.base_formats import CSV, XLSX
 from import_export.widgets import ForeignKeyWidget
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from accounts.uploads import row_characters_check
 
+from .io import csv_text_protect, csv_text_restore
 from .models import Option, Question, Section, Survey
 
 CHOICE_TYPES = (Question.Type.SINGLE, Question.Type.MULTIPLE)
@@ -190,3 +198,53 @@ class OptionResource(_CodedResource):
                 _("Only an option of a multiple choice question can be exclusive.")
             )
         super().validate_instance(instance, errors, validate_unique)
+
+
+# Formats for the admin's question and option files. import-export would write a label starting
+# with "=" as a live formula in XLSX and as it is in CSV; researchers' texts are data, so these
+# write them as text, with the CSV rule of the wide response format (surveys.io), undone on import.
+
+WHOLE_NUMBER = re.compile(r"[+-]?\d+")
+
+
+def _csv_protect(value: Any) -> Any:
+    if not isinstance(value, str) or WHOLE_NUMBER.fullmatch(value):
+        return value  # positions and limits are numbers, "-1" included
+    return csv_text_protect(value)
+
+
+def _dataset_map(dataset: tablib.Dataset, change: Any) -> tablib.Dataset:
+    rows = [[change(value) for value in row] for row in dataset]
+    return tablib.Dataset(*rows, headers=dataset.headers, title=dataset.title)
+
+
+class TextCSV(CSV):
+    """CSV whose text cells never start a formula; reading takes the apostrophe off again."""
+
+    def create_dataset(self, in_stream: Any, **kwargs: Any) -> tablib.Dataset:
+        dataset = super().create_dataset(in_stream, **kwargs)
+        return _dataset_map(dataset, lambda v: csv_text_restore(v) if isinstance(v, str) else v)
+
+    def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> str:
+        return super().export_data(_dataset_map(dataset, _csv_protect), **kwargs)
+
+
+class TextXLSX(XLSX):
+    """XLSX whose text cells are string cells: never a formula, never an error value."""
+
+    def export_data(self, dataset: tablib.Dataset, **kwargs: Any) -> bytes:
+        book = openpyxl.Workbook(write_only=True)
+        sheet = book.create_sheet(title=(dataset.title or "Sheet1")[:31])
+        for row in [dataset.headers or [], *dataset]:
+            sheet.append([_xlsx_text(sheet, value) for value in row])
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+
+def _xlsx_text(sheet: Any, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
+    cell.data_type = "s"
+    return cell

@@ -172,3 +172,41 @@ def test_results_admin_cannot_import_options(mini_survey):
 def test_the_export_page_binds_select_all_without_inline_script(researcher, mini_survey):
     page = researcher.get("/admin/surveys/option/export/").content.decode()
     assert "js/admin-export.js" in page
+
+
+FORMULA = '=HYPERLINK("http://x","y")'
+
+
+def test_xlsx_writes_labels_as_text_never_as_formulas(mini_survey):
+    import io
+
+    import openpyxl
+
+    from surveys.resources import OptionResource, TextXLSX
+
+    Option.objects.filter(code="central").update(label_kk=FORMULA, label_ru="#N/A")
+
+    content = TextXLSX().export_data(OptionResource().export())
+
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    cells = {c.value: c for row in sheet.iter_rows() for c in row}
+    assert cells[FORMULA].data_type == "s"
+    assert cells["#N/A"].data_type == "s"
+
+
+def test_csv_puts_an_apostrophe_before_formula_labels_and_import_takes_it_off(mini_survey):
+    from surveys.resources import OptionResource, QuestionResource, TextCSV
+
+    Option.objects.filter(code="central").update(label_kk=FORMULA)
+    mini_survey.questions.filter(code="years").update(number_min=-5)
+
+    options = TextCSV().export_data(OptionResource().export())
+    questions = TextCSV().export_data(QuestionResource().export())
+
+    assert 'mini,level,1,central,"\'=HYPERLINK(""http://x"",""y"")"' in options
+    assert ",-5," in questions
+    dataset = TextCSV().create_dataset(options)
+    Option.objects.filter(code="central").update(label_kk="changed")
+    result = OptionResource().import_data(dataset, dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert Option.objects.get(code="central").label_kk == FORMULA
