@@ -1,7 +1,10 @@
 """The Django admin for researchers: the questionnaire is edited here, responses only browsed.
 
 Responses and answers are read-only: they are written by `surveys.services` after
-`surveys.validation.response_validate`, and the admin must not become a second way in.
+`surveys.validation.response_validate`, and the admin must not become a second way in. For the
+same reason the questionnaire's structure is written through the builder's services
+(`admin_structure`): the lock after responses, the record of wording fixes, the parity gate on
+publishing and the structure check hold here too. The text change record is read-only.
 Every page, choice list and import row is limited to the surveys the user may edit
 (`accounts.admin.SurveyScopedAdmin`); another survey's page answers 404.
 """
@@ -29,7 +32,18 @@ from accounts.admin import SurveyScopedAdmin, SurveyScopedImport, SurveyShareInl
 from accounts.uploads import CheckedImportForm
 
 from .admin_forms import OptionFormSet, QuestionAdminForm, ScaleLabelFormSet, SectionAdminForm
-from .models import Answer, Option, Question, Response, Row, ScaleLabel, Section, Survey
+from .admin_structure import StructureAdmin, StructureInline
+from .models import (
+    Answer,
+    Option,
+    Question,
+    Response,
+    Row,
+    ScaleLabel,
+    Section,
+    Survey,
+    TextChange,
+)
 from .resources import (
     CHOICE_TYPES,
     SCALED_TYPES,
@@ -53,14 +67,14 @@ def _count(model: type[models.Model], field: str) -> Coalesce:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(StructureInline, admin.TabularInline):
     model = Section
     fields = ("position", "code", "title_kk", "title_ru")
     extra = 0
     show_change_link = True
 
 
-class QuestionInline(admin.TabularInline):
+class QuestionInline(StructureInline, admin.TabularInline):
     """The survey's questions at a glance; texts and settings are edited on the question page."""
 
     model = Question
@@ -96,7 +110,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(SurveyScopedAdmin, admin.ModelAdmin):
+class SurveyAdmin(SurveyScopedAdmin, StructureAdmin, admin.ModelAdmin):
     survey_path = "pk"
     list_display = ("slug", "titles", "status", "period", "question_count", "response_count")
     list_filter = ("status", "default_language")
@@ -125,11 +139,6 @@ class SurveyAdmin(SurveyScopedAdmin, admin.ModelAdmin):
         # Only a superuser hands a survey to someone else; a researcher's new survey is theirs.
         extra = () if request.user.is_superuser else ("owner",)
         return (*self.readonly_fields, *extra)
-
-    def save_model(self, request: HttpRequest, obj: Survey, form: Any, change: bool) -> None:
-        if not change and not request.user.is_superuser:
-            obj.owner = request.user
-        super().save_model(request, obj, form, change)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Survey]:
         return (
@@ -172,7 +181,7 @@ class SurveyAdmin(SurveyScopedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Section)
-class SectionAdmin(SurveyScopedAdmin, admin.ModelAdmin):
+class SectionAdmin(SurveyScopedAdmin, StructureAdmin, admin.ModelAdmin):
     form = SectionAdminForm
     list_display = ("code", "survey", "position", "title_kk", "title_ru")
     list_filter = (("survey", admin.RelatedOnlyFieldListFilter),)
@@ -192,20 +201,20 @@ class SectionAdmin(SurveyScopedAdmin, admin.ModelAdmin):
         return ("survey",) if obj else ()
 
 
-class OptionInline(admin.TabularInline):
+class OptionInline(StructureInline, admin.TabularInline):
     model = Option
     formset = OptionFormSet
     fields = ("position", "code", "label_kk", "label_ru", "is_other", "is_exclusive")
     extra = 0
 
 
-class RowInline(admin.TabularInline):
+class RowInline(StructureInline, admin.TabularInline):
     model = Row
     fields = ("position", "code", "label_kk", "label_ru")
     extra = 0
 
 
-class ScaleLabelInline(admin.TabularInline):
+class ScaleLabelInline(StructureInline, admin.TabularInline):
     model = ScaleLabel
     formset = ScaleLabelFormSet
     fields = ("value", "label_kk", "label_ru")
@@ -244,7 +253,9 @@ class OptionImport(SurveyScopedImport, OptionResource):
 
 
 @admin.register(Question)
-class QuestionAdmin(SurveyScopedAdmin, ImportExportPermissions, ImportExportModelAdmin):
+class QuestionAdmin(
+    SurveyScopedAdmin, StructureAdmin, ImportExportPermissions, ImportExportModelAdmin
+):
     form = QuestionAdminForm
     resource_classes = (QuestionResource,)
     import_resource_classes = (QuestionImport,)
@@ -304,7 +315,9 @@ class QuestionAdmin(SurveyScopedAdmin, ImportExportPermissions, ImportExportMode
 
 
 @admin.register(Option)
-class OptionAdmin(SurveyScopedAdmin, ImportExportPermissions, ImportExportModelAdmin):
+class OptionAdmin(
+    SurveyScopedAdmin, StructureAdmin, ImportExportPermissions, ImportExportModelAdmin
+):
     survey_path = "question__survey"
     resource_classes = (OptionResource,)
     import_resource_classes = (OptionImport,)
@@ -391,3 +404,41 @@ class ResponseAdmin(SurveyScopedAdmin, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.is_superuser
+
+
+@admin.register(TextChange)
+class TextChangeAdmin(admin.ModelAdmin):
+    """The record of text changes and wording fixes, for superusers: read, never written here."""
+
+    list_display = ("changed_at", "survey", "kind", "object_id", "field", "language", "action")
+    list_filter = (
+        ("survey", admin.RelatedOnlyFieldListFilter),
+        "kind",
+        "field",
+        "language",
+        "action",
+        "wording_fix",
+        ("user", admin.RelatedOnlyFieldListFilter),
+        "changed_at",
+    )
+    list_select_related = ("survey", "user")
+    search_fields = ("old", "new")
+    date_hierarchy = "changed_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: TextChange | None = None):
+        return [f.name for f in TextChange._meta.concrete_fields if not f.primary_key]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,5 +1,7 @@
-"""Forms of the questionnaire admin: display conditions limited to earlier questions, and the
-structural rules (one "other", exclusive only in a multiple choice, labels on the scale)."""
+"""Forms of the questionnaire admin: display conditions limited to earlier questions, the
+structural rules across an inline (one "other", exclusive only in a multiple choice, labels on the
+scale), and every edit tried through the builder's services before it is saved (`admin_writes`).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +11,9 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from .admin_writes import dry_run, messages_of, structure_delete, structure_save
 from .models import Option, Question, Section
-from .resources import CHOICE_TYPES, question_errors
+from .resources import CHOICE_TYPES
 
 MESSAGES = {
     "one_question": _("Choose options of one question only."),
@@ -55,7 +58,54 @@ def _survey_id(form: forms.ModelForm) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-class ConditionForm(forms.ModelForm):
+class StructureForm(forms.ModelForm):
+    """Tries the edit through the builder's services once the form is otherwise valid.
+
+    The write is rolled back; a refusal (the structure lock, a structure problem) becomes this
+    form's errors, so the page shows the reason and nothing is stored. `user` is set by the admin.
+    """
+
+    user: Any = None
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        cleaned = self.cleaned_data
+        if self.errors or self.user is None or cleaned.get("DELETE"):
+            return
+        if self.instance.pk is not None and not self.has_changed():
+            return
+        refusal = dry_run(
+            lambda: structure_save(obj=self.instance, user=self.user, cleaned=cleaned)
+        )
+        if refusal is not None:
+            refusal.add_to_form(self)
+
+
+class StructureFormSet(forms.BaseInlineFormSet):
+    """An inline whose rows are written by the builder's services (see `StructureForm`)."""
+
+    user: Any = None
+
+    def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
+        form = super()._construct_form(i, **kwargs)
+        form.user = self.user if self.instance.pk is not None else None
+        return form
+
+    def clean(self) -> None:
+        super().clean()
+        if self.user is None or self.instance.pk is None:
+            return
+        refused: list[str] = []
+        for form in self.forms:
+            if self._should_delete_form(form) and form.instance.pk is not None:
+                obj = form.instance
+                refusal = dry_run(lambda obj=obj: structure_delete(obj=obj, user=self.user))
+                refused += messages_of(refusal) if refusal else []
+        if refused:
+            raise forms.ValidationError(refused, code="locked")
+
+
+class ConditionForm(StructureForm):
     """`show_if_options` offers and accepts only options of one earlier choice question."""
 
     def earlier(self, cleaned: dict[str, Any] | None = None) -> Q | None:
@@ -119,14 +169,10 @@ class QuestionAdminForm(ConditionForm):
         survey_id = survey.pk if survey else self.instance.survey_id
         if survey_id and section and section.survey_id != survey_id:
             self.add_error("section", MESSAGES["section_of_other_survey"])
-        settings = {k: cleaned.get(k) for k in ("type", "scale_min", "scale_max")}
-        for name, message in question_errors(Question(pk=self.instance.pk, **settings)).items():
-            if name in self.fields:
-                self.add_error(name, message)
         return cleaned
 
 
-class OptionFormSet(forms.BaseInlineFormSet):
+class OptionFormSet(StructureFormSet):
     def clean(self) -> None:
         super().clean()
         kept = [
@@ -140,7 +186,7 @@ class OptionFormSet(forms.BaseInlineFormSet):
             raise forms.ValidationError(MESSAGES["exclusive_single"], code="exclusive_single")
 
 
-class ScaleLabelFormSet(forms.BaseInlineFormSet):
+class ScaleLabelFormSet(StructureFormSet):
     def clean(self) -> None:
         super().clean()
         question = self.instance

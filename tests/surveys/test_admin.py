@@ -7,8 +7,10 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
-from surveys.models import Option, Question, Response, Survey
+from surveys.builder_selectors import survey_parity_get
+from surveys.models import Option, Question, Response, Survey, TextChange
 from surveys.services import response_create
 from tests.surveys.admin_support import (
     VALID_ANSWERS,
@@ -20,6 +22,14 @@ from tests.surveys.admin_support import (
 )
 
 pytestmark = pytest.mark.django_db
+IN_CONDITION = (
+    "An option of “%(question)s” is used in the display condition of “%(target)s”; "
+    "change that condition first."
+)
+NARROWED = (
+    "The question “%(question)s” has answers; its scale, bounds and choice limits can only "
+    "be widened."
+)
 
 
 def test_researcher_browses_the_questionnaire(researcher, mini_survey):
@@ -72,7 +82,8 @@ def test_second_other_option_is_rejected(researcher, mini_survey):
     response = researcher.post(url, data)
 
     assert response.status_code == 200
-    assert ru("At most one option can be “other”.") in response.text
+    # The builder's own rule refuses the row, before the inline's count of "other" options.
+    assert ru("At most one option of a question can be “other”.") in response.text
     assert body.options.filter(is_other=True).count() == 1
 
 
@@ -123,26 +134,6 @@ def test_language_switch_posts_to_set_language(researcher):
 
     response = researcher.post("/i18n/setlang/", {"language": "ru", "next": "/admin/"}, follow=True)
     assert '<html lang="ru"' in response.text and "Выйти" in response.text
-
-
-def test_question_settings_rules_hold_in_the_admin(researcher, stored_response):
-    general = question_of(stored_response.survey, "general")
-    url = f"/admin/surveys/question/{general.pk}/change/"
-    data = form_data(researcher.get(url)) | {"scale_max": ""}
-
-    response = researcher.post(url, data)
-
-    assert ru("A matrix or rating question needs a scale minimum and maximum.") in response.text
-    level = question_of(stored_response.survey, "level")  # answered in the stored response
-    url = f"/admin/surveys/question/{level.pk}/change/"
-    data = form_data(researcher.get(url)) | {"type": "multiple"}
-
-    response = researcher.post(url, data)
-
-    assert ru("The question already has answers, so its type cannot change.") in response.text
-    level.refresh_from_db()
-    general.refresh_from_db()
-    assert (level.type, general.scale_max) == ("single", 5)
 
 
 def test_staff_without_a_role_is_refused(mini_survey):
@@ -234,3 +225,185 @@ def test_admin_pages_query_count_does_not_grow(researcher, mini_survey, stored_r
     _grow(mini_survey, 12)
 
     assert _queries(researcher, url) == before
+
+
+# The builder's rules hold in the admin: it writes structure through the builder's services.
+
+
+def _post_question(client: Client, question: Question, **changes: str):
+    url = f"/admin/surveys/question/{question.pk}/change/"
+    return client.post(url, form_data(client.get(url)) | changes)
+
+
+def test_admin_refuses_recoding_an_answered_question(researcher, stored_response):
+    level = question_of(stored_response.survey, "level")
+
+    response = _post_question(researcher, level, code="position")
+
+    assert response.status_code == 200
+    assert (
+        ru("The question “%(question)s” has answers; its code cannot change.", question="level")
+        in response.text
+    )
+    assert Question.objects.filter(pk=level.pk, code="level").exists()
+    assert not TextChange.objects.exists()
+
+
+def test_admin_refuses_changing_an_answered_questions_type(researcher, stored_response):
+    level = question_of(stored_response.survey, "level")
+
+    response = _post_question(researcher, level, type="multiple")
+
+    assert response.status_code == 200
+    assert (
+        ru("The question “%(question)s” has answers; its type cannot change.", question="level")
+        in response.text
+    )
+    level.refresh_from_db()
+    assert level.type == "single"
+
+
+def test_admin_refuses_narrowing_an_answered_scale(researcher, stored_response):
+    general = question_of(stored_response.survey, "general")
+
+    narrowed = _post_question(researcher, general, scale_max="4")
+    blank = _post_question(researcher, general, scale_max="")
+
+    assert ru(NARROWED, question="general") in narrowed.text
+    assert ru("A scale needs a whole-number minimum below its maximum.") in blank.text
+    general.refresh_from_db()
+    assert general.scale_max == 5
+
+
+def test_admin_refuses_recoding_a_chosen_option(researcher, stored_response):
+    level = question_of(stored_response.survey, "level")
+    url = f"/admin/surveys/question/{level.pk}/change/"
+    data = form_data(researcher.get(url))
+    assert data["options-1-code"] == "local"  # chosen in the stored response
+
+    response = researcher.post(url, data | {"options-1-code": "municipal"})
+
+    assert response.status_code == 200
+    message = "The option “%(option)s” of “%(question)s” has been chosen; its code cannot change."
+    assert ru(message, option="local", question="level") in response.text
+    assert list(level.options.values_list("code", flat=True)) == ["central", "local"]
+
+
+def test_admin_refuses_deleting_options_in_use_or_an_answered_question(researcher, stored_response):
+    level = question_of(stored_response.survey, "level")
+    url = f"/admin/surveys/question/{level.pk}/change/"
+    data = form_data(researcher.get(url))
+
+    in_condition = researcher.post(url, data | {"options-0-DELETE": "on"})  # central: see body
+    chosen = researcher.post(url, data | {"options-1-DELETE": "on"})  # local: answered
+    page = researcher.post(
+        f"/admin/surveys/question/{level.pk}/delete/", {"post": "yes"}, follow=True
+    )
+
+    assert in_condition.status_code == chosen.status_code == 200
+    assert ru(IN_CONDITION, question="level", target="body") in in_condition.text
+    assert page.status_code == 200  # Django's own refusal: answers protect the question
+    assert list(level.options.values_list("code", flat=True)) == ["central", "local"]
+    assert Question.objects.filter(pk=level.pk).exists()
+
+
+def test_admin_deletes_as_the_builder_does(researcher, mini_survey):
+    level, years = question_of(mini_survey, "level"), question_of(mini_survey, "years")
+
+    refused = researcher.post(
+        f"/admin/surveys/question/{level.pk}/delete/", {"post": "yes"}, follow=True
+    )
+    in_bulk = researcher.post(
+        "/admin/surveys/question/",
+        {"action": "delete_selected", "_selected_action": [level.pk, years.pk], "post": "yes"},
+        follow=True,
+    )
+    deleted = researcher.post(f"/admin/surveys/question/{years.pk}/delete/", {"post": "yes"})
+
+    assert ru(IN_CONDITION, question="level", target="body") in refused.text
+    assert ru(IN_CONDITION, question="level", target="body") in in_bulk.text
+    assert deleted.status_code == 302
+    assert list(
+        mini_survey.questions.filter(code__in=["level", "years"]).values_list("code", flat=True)
+    ) == ["level"]
+
+
+def test_admin_wording_fix_is_saved_and_recorded(researcher, stored_response):
+    level = question_of(stored_response.survey, "level")
+    old = level.text_ru
+    url = f"/admin/surveys/question/{level.pk}/change/"
+    data = form_data(researcher.get(url))
+
+    response = researcher.post(
+        url, data | {"text_ru": "Уровень госоргана", "options-1-label_ru": "Местный орган"}
+    )
+
+    assert response.status_code == 302
+    level.refresh_from_db()
+    assert level.text_ru == "Уровень госоргана"
+    fixes = {
+        (c.kind, c.field, c.language): (c.old, c.new, c.wording_fix, c.user.username)
+        for c in TextChange.objects.filter(survey=stored_response.survey)
+    }
+    local = level.options.get(code="local")
+    assert fixes == {
+        ("question", "text", "ru"): (old, "Уровень госоргана", True, "rita"),
+        ("option", "label", "ru"): (data["options-1-label_ru"], "Местный орган", True, "rita"),
+    }
+    assert local.label_ru == "Местный орган"
+
+
+def test_admin_publishing_needs_both_languages(researcher, mini_survey):
+    Survey.objects.filter(pk=mini_survey.pk).update(status="draft")
+    Question.objects.filter(survey=mini_survey, code="years").update(text_ru="")
+    url = f"/admin/surveys/survey/{mini_survey.pk}/change/"
+
+    response = researcher.post(url, form_data(researcher.get(url)) | {"status": "open"})
+
+    assert response.status_code == 200
+    with translation.override("ru"):
+        (item,) = [i for i in survey_parity_get(survey=mini_survey).items if i.missing]
+        where = item.where
+    assert ru("%(where)s: the Russian text is missing.", where=where) in response.text
+    assert Survey.objects.get(pk=mini_survey.pk).status == "draft"
+
+
+def test_admin_publishes_and_closes_through_the_lifecycle(researcher, mini_survey):
+    Survey.objects.filter(pk=mini_survey.pk).update(status="draft")
+    url = f"/admin/surveys/survey/{mini_survey.pk}/change/"
+
+    opened = researcher.post(url, form_data(researcher.get(url)) | {"status": "open"})
+    status_after_open = Survey.objects.get(pk=mini_survey.pk).status
+    back = researcher.post(url, form_data(researcher.get(url)) | {"status": "draft"})
+
+    assert opened.status_code == 302 and status_after_open == "open"
+    assert back.status_code == 200
+    assert ru("A survey goes from draft to open, and between open and closed only.") in back.text
+    assert Survey.objects.get(pk=mini_survey.pk).status == "open"
+
+
+def test_text_changes_are_read_only_for_superusers(researcher, stored_response):
+    level = question_of(stored_response.survey, "level")
+    assert _post_question(researcher, level, text_ru="Уровень госоргана").status_code == 302
+    change = TextChange.objects.get()
+    root = get_user_model().objects.create_superuser("root", password="pw-123456")
+    client = Client()
+    client.force_login(root)
+
+    listing = client.get("/admin/surveys/textchange/")
+    page = client.get(f"/admin/surveys/textchange/{change.pk}/change/")
+
+    assert listing.status_code == 200 and "Уровень госоргана" not in listing.text
+    assert page.status_code == 200 and "Уровень госоргана" in page.text
+    assert 'name="_save"' not in page.text
+    assert client.get("/admin/surveys/textchange/add/").status_code == 403
+    assert (
+        client.post(f"/admin/surveys/textchange/{change.pk}/change/", {"new": "x"}).status_code
+        == 403
+    )
+    assert (
+        client.post(f"/admin/surveys/textchange/{change.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert TextChange.objects.get().new == "Уровень госоргана"
+    assert researcher.get("/admin/surveys/textchange/").status_code == 403
