@@ -5,6 +5,11 @@ file exported from one installation imports into another and a re-import updates
 validation (`full_clean`: code format, unique codes, min <= max) runs on every row; a row whose
 survey, section or question cannot be found, or that repeats a code already in the file, is
 reported as a row error instead of being saved.
+
+Once a survey has responses, a row may not change what its answers mean: the code is the row's
+key, so it cannot recode; the builder's own services are tried on every answered question and
+chosen option (rolled back) and their structure-lock refusals become row errors. Text changes
+are recorded as the builder records them (`builder_changes`), wording fixes included.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from typing import Any
 import openpyxl
 import tablib
 from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.formats.base_formats import CSV, XLSX
@@ -25,8 +32,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from accounts.uploads import row_characters_check
 
+from . import builder
+from .admin_writes import OPTION_FIELDS, QUESTION_FIELDS, dry_run
+from .builder_changes import texts_record, texts_snapshot
+from .builder_selectors import survey_locked
 from .io import csv_text_protect, csv_text_restore
-from .models import Option, Question, Section, Survey
+from .models import Answer, Option, Question, Section, Survey
 
 CHOICE_TYPES = (Question.Type.SINGLE, Question.Type.MULTIPLE)
 SCALED_TYPES = (Question.Type.MATRIX, Question.Type.RATING)
@@ -42,6 +53,21 @@ def question_errors(question: Question) -> dict[str, str]:
         if stored not in (None, question.type) and question.answers.exists():
             errors["type"] = _("The question already has answers, so its type cannot change.")
     return errors
+
+
+def _lock_errors(write: Any, errors: dict[str, list[str]], skip: tuple[str, ...] = ()) -> None:
+    """Add the structure-lock refusals of the builder's `write`, tried and rolled back."""
+    refusal = dry_run(write)
+    if refusal is None:
+        return
+    for name, codes in refusal.codes.items():
+        for code, message in zip(codes, refusal.errors[name], strict=True):
+            if code.startswith("locked_") and code not in skip:
+                errors.setdefault(name, []).append(message)
+
+
+def _values(instance: models.Model, names: tuple[str, ...]) -> dict[str, Any]:
+    return {name: getattr(instance, name) for name in names}
 
 
 class SectionWidget(ForeignKeyWidget):
@@ -91,6 +117,23 @@ class _CodedResource(resources.ModelResource):
             message = _("The code “%(code)s” appears more than once in this file.")
             raise ValidationError({"code": message % {"code": key[-1]}})
         self._seen.add(key)
+
+    def before_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+        stored = type(instance).objects.filter(pk=instance.pk).first() if instance.pk else None
+        self._before = texts_snapshot(stored) if stored else {}
+        super().before_save_instance(instance, row, **kwargs)
+
+    def after_save_instance(self, instance: Any, row: Any, **kwargs: Any) -> None:
+        super().after_save_instance(instance, row, **kwargs)
+        survey = instance.survey if isinstance(instance, Question) else instance.question.survey
+        texts_record(
+            survey=survey,
+            obj=instance,
+            user=kwargs.get("user"),
+            before=self._before,
+            locked=survey_locked(survey=survey),
+            now=timezone.now(),
+        )
 
 
 class QuestionResource(_CodedResource):
@@ -147,6 +190,15 @@ class QuestionResource(_CodedResource):
         errors = dict(import_validation_errors or {})
         for name, message in question_errors(instance).items():
             errors.setdefault(name, []).append(message)
+        if instance.pk and Answer.objects.filter(question_id=instance.pk).exists():
+            stored = Question.objects.select_related("survey").get(pk=instance.pk)
+            values = _values(instance, QUESTION_FIELDS)
+            _lock_errors(
+                lambda: builder.question_update(question=stored, user=None, data=values),
+                errors,
+                # `question_errors` has said so already, in its own words.
+                skip=("locked_question_type",),
+            )
         super().validate_instance(instance, errors, validate_unique)
 
 
@@ -196,6 +248,12 @@ class OptionResource(_CodedResource):
         elif instance.is_exclusive and question.type != Question.Type.MULTIPLE:
             errors.setdefault("is_exclusive", []).append(
                 _("Only an option of a multiple choice question can be exclusive.")
+            )
+        if instance.pk and Answer.objects.filter(option_id=instance.pk).exists():
+            stored = Option.objects.select_related("question__survey").get(pk=instance.pk)
+            values = _values(instance, OPTION_FIELDS)
+            _lock_errors(
+                lambda: builder.option_update(option=stored, user=None, data=values), errors
             )
         super().validate_instance(instance, errors, validate_unique)
 

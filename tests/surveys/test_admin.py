@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import tablib
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test import Client
@@ -11,6 +12,7 @@ from django.utils import translation
 
 from surveys.builder_selectors import survey_parity_get
 from surveys.models import Option, Question, Response, Survey, TextChange
+from surveys.resources import OptionResource, QuestionResource
 from surveys.services import response_create
 from tests.surveys.admin_support import (
     VALID_ANSWERS,
@@ -407,3 +409,59 @@ def test_text_changes_are_read_only_for_superusers(researcher, stored_response):
     )
     assert TextChange.objects.get().new == "Уровень госоргана"
     assert researcher.get("/admin/surveys/textchange/").status_code == 403
+
+
+def _rows(resource: type, code: str, **changes: str) -> tablib.Dataset:
+    """The exported rows of `resource`, with the row of `code` changed."""
+    rows = resource().export().dict
+    for row in rows:
+        if row["code"] == code:
+            row.update(changes)
+    return tablib.Dataset(*[list(row.values()) for row in rows], headers=list(rows[0]))
+
+
+def test_import_refuses_narrowing_an_answered_question(stored_response):
+    with translation.override("ru"):
+        result = QuestionResource().import_data(
+            _rows(QuestionResource, "general", scale_max="4"), dry_run=False
+        )
+
+    (invalid,) = result.invalid_rows
+    assert invalid.field_specific_errors == {"scale_max": [ru(NARROWED, question="general")]}
+    assert question_of(stored_response.survey, "general").scale_max == 5
+
+
+def test_import_refuses_making_a_chosen_option_other(stored_response):
+    message = (
+        "The option “%(option)s” of “%(question)s” has been chosen; whether it asks for text "
+        "cannot change."
+    )
+    with translation.override("ru"):
+        result = OptionResource().import_data(
+            _rows(OptionResource, "local", is_other="1"), dry_run=False
+        )
+
+    (invalid,) = result.invalid_rows
+    assert invalid.field_specific_errors == {
+        "is_other": [ru(message, option="local", question="level")]
+    }
+    assert not Option.objects.get(question__code="level", code="local").is_other
+
+
+def test_import_records_a_wording_fix(stored_response):
+    level = question_of(stored_response.survey, "level")
+    old = level.text_ru
+
+    result = QuestionResource().import_data(
+        _rows(QuestionResource, "level", text_ru="Уровень госоргана"), dry_run=False
+    )
+
+    assert not result.has_errors() and not result.has_validation_errors()
+    change = TextChange.objects.get()
+    assert (change.kind, change.object_id, change.field, change.language) == (
+        "question",
+        level.pk,
+        "text",
+        "ru",
+    )
+    assert (change.old, change.new, change.wording_fix) == (old, "Уровень госоргана", True)
