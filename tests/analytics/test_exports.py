@@ -185,3 +185,13 @@ def test_an_empty_set_of_tables_still_makes_a_workbook():
     out = io.BytesIO()
     tables_xlsx({}, titles={}, language="kk", min_cell_size=5, out=out)
     assert len(openpyxl.load_workbook(io.BytesIO(out.getvalue())).sheetnames) == 1
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\uff1d", "\uff0b", "\uff0d", "\uff20"])
+def test_csv_marks_every_formula_start_as_text_fullwidth_ones_too(start: str):
+    table = level("ru")
+    table["options"][0]["label"] = f'{start}HYPERLINK("http://x","y")'
+    out = io.StringIO(newline="")
+    tables_csv({"level": table}, titles=TITLES["ru"], language="ru", min_cell_size=5, out=out)
+    lines = list(csv.reader(io.StringIO(out.getvalue()[1:])))
+    assert lines[2][1] == f'\'{start}HYPERLINK("http://x","y")'
