@@ -336,6 +336,10 @@ class OptionAdmin(
     search_fields = ("code", "label_kk", "label_ru", "question__code")
     raw_id_fields = ("question",)
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Option | None = None):
+        # The builder never moves an option to another question: its answers would follow it.
+        return ("question",) if obj else ()
+
     @admin.display(description=_("question"), ordering="question__code")
     def question_code(self, obj: Option) -> str:
         return obj.question.code

@@ -19,7 +19,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext
 
 from . import builder
-from .builder_checks import ALL, BuilderError
+from .builder_checks import ALL, RESERVED_SLUGS, BuilderError, fail
 from .models import Option, Question, Row, ScaleLabel, Section, Survey
 
 User = AbstractBaseUser
@@ -127,6 +127,8 @@ def survey_save(*, survey: Survey, user: User, cleaned: Mapping[str, Any]) -> Su
             saved = builder.survey_create(user=user, data=_data(cleaned, SURVEY_CREATE))
         else:
             saved = _fresh(survey)
+            if cleaned.get("slug", saved.slug) != saved.slug and cleaned["slug"] in RESERVED_SLUGS:
+                raise fail("slug", "slug_reserved", slug=cleaned["slug"])
         # "owner" is in the form for superusers only; a researcher's new survey stays theirs.
         _place(saved, cleaned, *SURVEY_DIRECT)
         saved = builder.survey_update(survey=saved, user=user, data=_data(cleaned, SURVEY_UPDATE))

@@ -465,3 +465,61 @@ def test_import_records_a_wording_fix(stored_response):
         "ru",
     )
     assert (change.old, change.new, change.wording_fix) == (old, "Уровень госоргана", True)
+
+
+def test_researcher_builds_a_survey_in_the_admin(researcher):
+    created = researcher.post(
+        "/admin/surveys/survey/add/",
+        {
+            "slug": "wave",
+            "status": "draft",
+            "default_language": "kk",
+            "access": "open",
+            "min_cell_size": "5",
+            "title_kk": "Толқын",
+            "title_ru": "Волна",
+            "sections-TOTAL_FORMS": "0",
+            "sections-INITIAL_FORMS": "0",
+            "questions-TOTAL_FORMS": "0",
+            "questions-INITIAL_FORMS": "0",
+        },
+    )
+    assert created.status_code == 302, created.context["errors"]
+    survey = Survey.objects.get(slug="wave")
+    section = researcher.post(
+        "/admin/surveys/section/add/",
+        {"survey": survey.pk, "position": "1", "code": "a", "title_kk": "А", "title_ru": "А"},
+    )
+    assert section.status_code == 302, section.context["errors"]
+    question = researcher.post(
+        "/admin/surveys/question/add/",
+        {
+            "survey": survey.pk,
+            "section": survey.sections.get().pk,
+            "position": "1",
+            "code": "q1",
+            "type": "short_text",
+            "required": "on",
+            "widget": "radio",
+            "text_kk": "Сұрақ",
+            "text_ru": "Вопрос",
+            **{
+                f"{p}-{k}": "0"
+                for p in ("options", "rows", "scale_labels")
+                for k in ("TOTAL_FORMS", "INITIAL_FORMS")
+            },
+        },
+    )
+    assert question.status_code == 302, question.context["errors"]
+    reserved = researcher.post(
+        f"/admin/surveys/survey/{survey.pk}/change/",
+        form_data(researcher.get(f"/admin/surveys/survey/{survey.pk}/change/")) | {"slug": "new"},
+    )
+
+    assert survey.owner.username == "rita"
+    assert list(survey.questions.values_list("code", "text_ru")) == [("q1", "Вопрос")]
+    assert (
+        ru("“%(slug)s” is reserved by the builder; choose another slug.", slug="new")
+        in reserved.text
+    )
+    assert Survey.objects.filter(slug="wave").exists()
