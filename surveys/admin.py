@@ -32,7 +32,7 @@ from accounts.admin import SurveyScopedAdmin, SurveyScopedImport, SurveyShareInl
 from accounts.uploads import CheckedImportForm
 
 from .admin_forms import OptionFormSet, QuestionAdminForm, ScaleLabelFormSet, SectionAdminForm
-from .admin_structure import StructureAdmin, StructureInline
+from .admin_structure import StructureAdmin, StructureInline, TextChangeAdmin
 from .models import (
     Answer,
     Option,
@@ -410,39 +410,5 @@ class ResponseAdmin(SurveyScopedAdmin, admin.ModelAdmin):
         return request.user.is_superuser
 
 
-@admin.register(TextChange)
-class TextChangeAdmin(admin.ModelAdmin):
-    """The record of text changes and wording fixes, for superusers: read, never written here."""
-
-    list_display = ("changed_at", "survey", "kind", "object_id", "field", "language", "action")
-    list_filter = (
-        ("survey", admin.RelatedOnlyFieldListFilter),
-        "kind",
-        "field",
-        "language",
-        "action",
-        "wording_fix",
-        ("user", admin.RelatedOnlyFieldListFilter),
-        "changed_at",
-    )
-    list_select_related = ("survey", "user")
-    search_fields = ("old", "new")
-    date_hierarchy = "changed_at"
-
-    def get_readonly_fields(self, request: HttpRequest, obj: TextChange | None = None):
-        return [f.name for f in TextChange._meta.concrete_fields if not f.primary_key]
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_superuser
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+# The record of text changes is read-only, for superusers.
+admin.site.register(TextChange, TextChangeAdmin)

@@ -3,14 +3,15 @@
 The forms (`admin_forms.StructureForm`, `StructureFormSet`) have already tried each edit and
 shown any refusal; here the same writes run for real. A refusal that only appears now (another
 editor got there first, or two rows of one page conflict) rolls the whole page back, inside the
-admin's own transaction, and is shown as a message.
+admin's own transaction, and is shown as a message. `TextChangeAdmin` shows the record that
+those writes leave, read-only.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -18,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from .admin_forms import StructureForm, StructureFormSet
 from .admin_writes import messages_of, structure_delete, structure_save
 from .builder_checks import BuilderError
+from .models import TextChange
 
 
 def _refused(request: HttpRequest, exc: BuilderError, to: str) -> HttpResponse:
@@ -109,3 +111,40 @@ class StructureInline:
         formset = super().get_formset(request, obj, **kwargs)
         formset.user = request.user
         return formset
+
+
+class TextChangeAdmin(admin.ModelAdmin):
+    """The record of text changes and wording fixes, for superusers: read, never written here."""
+
+    list_display = ("changed_at", "survey", "kind", "object_id", "field", "language", "action")
+    list_filter = (
+        ("survey", admin.RelatedOnlyFieldListFilter),
+        "kind",
+        "field",
+        "language",
+        "action",
+        "wording_fix",
+        ("user", admin.RelatedOnlyFieldListFilter),
+        "changed_at",
+    )
+    list_select_related = ("survey", "user")
+    search_fields = ("old", "new")
+    date_hierarchy = "changed_at"
+
+    def get_readonly_fields(self, request: HttpRequest, obj: TextChange | None = None):
+        return [f.name for f in TextChange._meta.concrete_fields if not f.primary_key]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.is_superuser
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_superuser
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
