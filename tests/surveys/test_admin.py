@@ -523,3 +523,31 @@ def test_researcher_builds_a_survey_in_the_admin(researcher):
         in reserved.text
     )
     assert Survey.objects.filter(slug="wave").exists()
+
+
+def test_admin_keeps_an_open_survey_complete(researcher, mini_survey):
+    level = question_of(mini_survey, "level")
+
+    # Help in Russian only: the model allows it, an open survey's full check does not.
+    response = _post_question(researcher, level, help_kk="", help_ru="Подсказка")
+
+    assert response.status_code == 200
+    message = (
+        "The survey is open, so every change must leave it complete in both languages; close "
+        "it to make larger changes."
+    )
+    assert ru(message) in response.text
+    assert question_of(mini_survey, "level").help_ru == level.help_ru
+
+
+def test_survey_page_question_rows_keep_the_lock(researcher, stored_response):
+    url = f"/admin/surveys/survey/{stored_response.survey.pk}/change/"
+    data = form_data(researcher.get(url))
+    row = next(k for k, v in data.items() if k.startswith("questions-") and v == "level")
+
+    response = researcher.post(url, data | {row: "position"})
+
+    assert response.status_code == 200
+    message = "The question “%(question)s” has answers; its code cannot change."
+    assert ru(message, question="level") in response.text
+    assert stored_response.survey.questions.filter(code="level").exists()
