@@ -26,7 +26,7 @@ from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats.base_formats import XLSX
 
 from accounts.admin import SurveyScopedAdmin, SurveyScopedImport, SurveyShareInline
 from accounts.uploads import CheckedImportForm
@@ -49,6 +49,8 @@ from .resources import (
     SCALED_TYPES,
     OptionResource,
     QuestionResource,
+    TextCSV,
+    TextXLSX,
 )
 
 QUESTIONNAIRE_ORDER = ("question__section__position", "question__position", "question_id")
@@ -228,8 +230,9 @@ class ImportExportPermissions:
     may name only the surveys the user may edit.
     """
 
-    import_formats = (CSV, XLSX)
-    export_formats = (CSV, XLSX)
+    # Researchers' labels may start like a formula: exported cells stay text (surveys.resources).
+    import_formats = (TextCSV, XLSX)
+    export_formats = (TextCSV, TextXLSX)
     # Type and size checked before import-export reads a byte (accounts.uploads).
     import_form_class = CheckedImportForm
     import_resource_classes: tuple[type, ...] = ()

@@ -551,3 +551,29 @@ def test_survey_page_question_rows_keep_the_lock(researcher, stored_response):
     message = "The question “%(question)s” has answers; its code cannot change."
     assert ru(message, question="level") in response.text
     assert stored_response.survey.questions.filter(code="level").exists()
+
+
+def _admin_export(client: Client, fmt: str) -> bytes:
+    fields = ("survey", "question", "position", "code", "label_kk", "label_ru")
+    data = {"format": {"csv": "0", "xlsx": "1"}[fmt], "resource": "0"}
+    data.update({f"optionresource_{name}": "on" for name in fields})
+    response = client.post("/admin/surveys/option/export/", data)
+    assert response.status_code == 200
+    return response.content
+
+
+def test_admin_option_export_keeps_a_formula_looking_label_as_text(researcher, mini_survey):
+    option = Option.objects.filter(question__survey=mini_survey).first()
+    option.label_ru = '=HYPERLINK("http://x","y")'
+    option.save(update_fields=["label_ru"])
+
+    text = _admin_export(researcher, "csv").decode("utf-8-sig")
+    assert "'=HYPERLINK" in text
+
+    import io
+
+    import openpyxl
+
+    book = openpyxl.load_workbook(io.BytesIO(_admin_export(researcher, "xlsx")))
+    cells = [c for row in book.active.iter_rows() for c in row if c.value == option.label_ru]
+    assert cells and all(c.data_type == "s" for c in cells)
