@@ -17,7 +17,10 @@ from .selectors import Filters, answer_counts_get, filter_key, responses_waterma
 
 logger = logging.getLogger(__name__)
 
-# A snapshot still "computing" after this long is taken to be lost (a worker died) and re-queued.
+# A snapshot queued but not started after this long is queued again: its message may have been
+# lost with a broker that restarted empty. A duplicate is harmless, as the task is idempotent.
+PENDING_STALE_AFTER = timedelta(minutes=2)
+# A snapshot still computing after this long is taken to be lost (a worker died) and re-queued.
 STALE_AFTER = timedelta(minutes=10)
 BROKER_DOWN = "broker-unavailable"
 
@@ -48,7 +51,8 @@ def results_request(*, survey: Survey, filters: Filters) -> ResultSnapshot:
         if snapshot.status == JobStatus.COMPLETE and current:
             return snapshot
         in_flight = snapshot.status in (JobStatus.PENDING, JobStatus.RUNNING)
-        if in_flight and not created and now - snapshot.requested_at < STALE_AFTER:
+        patience = PENDING_STALE_AFTER if snapshot.status == JobStatus.PENDING else STALE_AFTER
+        if in_flight and not created and now - snapshot.requested_at < patience:
             return snapshot
         if snapshot.status == JobStatus.COMPLETE:
             # Keep showing the old tables while the new ones are computed.

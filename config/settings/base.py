@@ -188,7 +188,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request that enqueues must not hang when Redis is down: fail fast, say so, keep serving.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# A task taken by a worker that then dies (acks_late) is handed out again after the visibility
+# timeout: Redis's default is an hour. Half an hour is still longer than the slowest task (an
+# XLSX export of 1M responses, ~15 min), so a task that is running is never handed out twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": 1800,
+}
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5}
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False

@@ -1,6 +1,7 @@
 """Snapshots: computed once, reused while current, recomputed after new responses, and a broker
 that is down leaves a clear state instead of an error page."""
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -132,3 +133,30 @@ def test_filters_name_real_choice_questions_and_options(mini_schema):
         filters_normalize(schema=mini_schema, raw={"years": ["5"]})
     with pytest.raises(FilterError):
         filters_normalize(schema=mini_schema, raw={"level": ["regional"]})
+
+
+@pytest.mark.parametrize(
+    ("status", "minutes", "requeued"),
+    [
+        (JobStatus.PENDING, 1, False),
+        (JobStatus.PENDING, 3, True),  # its message was lost: queued again soon
+        (JobStatus.RUNNING, 3, False),  # a worker is computing it
+        (JobStatus.RUNNING, 11, True),  # that worker died
+    ],
+)
+def test_a_snapshot_lost_in_flight_is_queued_again(
+    mini_survey, django_capture_on_commit_callbacks, status, minutes, requeued
+):
+    answer(mini_survey)
+    never_run = mock.patch("analytics.tasks.compute_results.delay")
+    with never_run, django_capture_on_commit_callbacks(execute=True):
+        results_request(survey=mini_survey, filters={})
+    ResultSnapshot.objects.update(
+        status=status,
+        requested_at=ResultSnapshot.objects.get().requested_at - timedelta(minutes=minutes),
+    )
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        snapshot = results_request(survey=mini_survey, filters={})
+    assert len(callbacks) == (1 if requeued else 0)
+    snapshot.refresh_from_db()
+    assert (snapshot.status == JobStatus.COMPLETE) is requeued
