@@ -33,6 +33,8 @@ SPSS_LABEL_BYTES = 256  # variable labels; the format cuts longer ones
 SPSS_VALUE_LABEL_BYTES = 120
 SPSS_FILE_LABEL_BYTES = 64
 NUMERIC = ("code", "dummy", "number")
+NUMBERED = (*NUMERIC, "datetime")  # held as numbers until written
+SPSS_EPOCH_SECONDS = 12219379200  # 1582-10-14 to 1970-01-01, as pyreadstat counts
 
 
 @dataclass(frozen=True)
@@ -155,16 +157,20 @@ def sav_write(
     user-missing, so SPSS leaves it out of means. `submitted_at` is a DATETIME in the server's
     time zone (named in its label). `on_record` gets the running count, for progress.
 
-    Memory: pyreadstat writes from one pandas DataFrame, so the whole table is held at once:
-    8 bytes per response and numeric variable (twice, briefly, while the frame is assembled)
-    plus the texts. Records are read CHUNK_SIZE at a time and appended column by column to
-    compact `array("d")` buffers, never kept as rows.
+    Memory: pyreadstat writes from one pandas DataFrame, so the whole table is held at once, but
+    only once: 4 bytes per response and code, 0/1 or scale variable (float32, exact for small
+    whole numbers; pyreadstat writes every numeric cell as a double, so the file is the same),
+    8 for a number answer or the time, plus the texts. Records are read CHUNK_SIZE at a time and
+    appended column by column to `array` buffers, never kept as rows; the frame is built on those
+    buffers without a copy. `submitted_at` is handed over as SPSS seconds with the DATETIME format
+    (what pyreadstat writes for a datetime64 column) because a datetime64 column makes pyreadstat
+    copy the whole frame.
     """
     variables = sav_variables(schema=schema, language=language)
     columns = [LANGUAGE, SUBMITTED_AT, *wide_columns(schema)]
     position = {column: i for i, column in enumerate(columns)}
-    numbers = {v.name: array("d") for v in variables if v.kind in NUMERIC}
-    others: dict[str, list[Any]] = {v.name: [] for v in variables if v.kind not in NUMERIC}
+    numbers = {v.name: array(_typecode(v)) for v in variables if v.kind in NUMBERED}
+    texts: dict[str, list[str]] = {v.name: [] for v in variables if v.kind not in NUMBERED}
     zone = timezone.get_default_timezone()
     count = 0
     for chunk in _chunks(records, len(columns)):
@@ -172,7 +178,7 @@ def sav_write(
         for v in variables:
             values = cells[position[v.column]]
             if v.kind == "code":
-                numbers[v.name].extend(float(v.codes.get(x, math.nan)) for x in values)
+                numbers[v.name].extend(v.codes.get(x, math.nan) for x in values)
             elif v.kind == "dummy":
                 numbers[v.name].extend(
                     float(v.option in x.split()) if x else math.nan for x in values
@@ -180,20 +186,27 @@ def sav_write(
             elif v.kind == "number":
                 numbers[v.name].extend(float(x) if x else math.nan for x in values)
             elif v.kind == "datetime":
-                others[v.name].extend(_local_time(x, zone) for x in values)
+                numbers[v.name].extend(_spss_seconds(x, zone) for x in values)
+            elif v.value_labels:
+                # a few distinct labelled values ("kk", "ru"): one str object each, not one a case
+                seen: dict[str, str] = {}
+                texts[v.name].extend(seen.setdefault(x, x) for x in values)
             else:
-                others[v.name].extend(values)
+                texts[v.name].extend(values)
         for number in range(count + 1, count + len(chunk) + 1) if on_record else ():
             on_record(number)
         count += len(chunk)
+        del chunk, cells
     data = {
-        v.name: np.frombuffer(numbers[v.name], dtype=np.float64)
-        if v.kind in NUMERIC
-        else pd.Series(others[v.name], dtype="datetime64[us]" if v.kind == "datetime" else object)
+        v.name: np.frombuffer(numbers.pop(v.name), dtype=_typecode(v))
+        if v.kind in NUMBERED
+        else np.array(texts.pop(v.name), dtype=object)
         for v in variables
     }
+    frame = pd.DataFrame(data, copy=False)  # one block a column, on the buffers above
+    del data
     pyreadstat.write_sav(
-        pd.DataFrame(data),
+        frame,
         str(path),
         file_label=_clip(file_label, SPSS_FILE_LABEL_BYTES),
         column_labels={v.name: _clip(v.label, SPSS_LABEL_BYTES) for v in variables},
@@ -204,7 +217,11 @@ def sav_write(
         },
         missing_ranges={v.name: list(v.missing) for v in variables if v.missing},
         variable_measure={v.name: v.measure for v in variables},
-        variable_format={v.name: "F8.0" for v in variables if v.kind in NUMERIC},
+        variable_format={
+            v.name: "DATETIME" if v.kind == "datetime" else "F8.0"
+            for v in variables
+            if v.kind in NUMBERED
+        },
     )
     return count
 
@@ -239,8 +256,20 @@ def _clip(text: str, limit: int) -> str:
     return text.encode()[: limit - 3].decode(errors="ignore") + "…"
 
 
-def _local_time(text: str, zone: Any) -> dt.datetime | None:
-    return dt.datetime.fromisoformat(text).astimezone(zone).replace(tzinfo=None) if text else None
+def _typecode(variable: SavVariable) -> str:
+    """float32 for small whole numbers (codes, 0/1, scales); float64 for typed numbers and times."""
+    small = variable.kind in ("code", "dummy") or variable.measure == "ordinal"
+    return "f" if small else "d"
+
+
+def _spss_seconds(text: str, zone: Any) -> float:
+    """Local wall-clock time as SPSS seconds, computed as pyreadstat does for datetime64[us]."""
+    if not text:
+        return math.nan
+    local = dt.datetime.fromisoformat(text).astimezone(zone).replace(tzinfo=None)
+    micros = (local - dt.datetime(1970, 1, 1)) // dt.timedelta(microseconds=1)
+    whole, fraction = divmod(micros, 1_000_000)
+    return float(whole + SPSS_EPOCH_SECONDS) + float(fraction) / 1e6
 
 
 def _chunks(records: Iterable[Sequence[str]], width: int) -> Iterator[list[Sequence[str]]]:

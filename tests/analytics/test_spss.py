@@ -3,8 +3,10 @@
 import math
 from datetime import UTC, datetime
 
+import pandas as pd
 import pyreadstat
 import pytest
+from django.utils import timezone
 
 from analytics.exports import (
     responses_sav,
@@ -12,6 +14,7 @@ from analytics.exports import (
     sav_write,
 )
 from surveys.answers import wide_columns
+from surveys.io import LANGUAGE, SUBMITTED_AT
 from surveys.models import Response
 from surveys.schema import OptionSpec, QuestionSpec, RowSpec, SectionSpec, SurveySchema, Text
 from surveys.services import response_create
@@ -179,3 +182,66 @@ def test_survey_responses_export_to_sav_from_the_database(tmp_path, mini_survey,
         survey=mini_survey, language="kk", path=path, include_drafts=True, on_record=seen.append
     )
     assert count == 2 and seen == [1, 2]
+
+
+def reference_sav(schema, records, language, path) -> None:
+    """The .sav as written before the compact columns: float64 numbers, a datetime64 time."""
+    variables = sav_variables(schema=schema, language=language)
+    columns = [LANGUAGE, SUBMITTED_AT, *wide_columns(schema)]
+    rows = [dict(zip(columns, record, strict=True)) for record in records]
+    zone = timezone.get_default_timezone()
+    data = {}
+    for v in variables:
+        cells = [row[v.column] for row in rows]
+        if v.kind == "code":
+            data[v.name] = [float(v.codes.get(x, math.nan)) for x in cells]
+        elif v.kind == "dummy":
+            data[v.name] = [float(v.option in x.split()) if x else math.nan for x in cells]
+        elif v.kind == "number":
+            data[v.name] = [float(x) if x else math.nan for x in cells]
+        elif v.kind == "datetime":
+            times = [
+                datetime.fromisoformat(x).astimezone(zone).replace(tzinfo=None) if x else None
+                for x in cells
+            ]
+            data[v.name] = pd.Series(times, dtype="datetime64[us]")
+        else:
+            data[v.name] = pd.Series(cells, dtype=object)
+    frame = pd.DataFrame({k: pd.Series(x, dtype=None) for k, x in data.items()})
+    for v in variables:
+        if v.kind in ("code", "dummy", "number"):
+            frame[v.name] = frame[v.name].astype("float64")
+    pyreadstat.write_sav(
+        frame,
+        str(path),
+        file_label="Сауалнама",
+        column_labels={v.name: v.label for v in variables},
+        variable_value_labels={v.name: dict(v.value_labels) for v in variables if v.value_labels},
+        missing_ranges={v.name: list(v.missing) for v in variables if v.missing},
+        variable_measure={v.name: v.measure for v in variables},
+        variable_format={
+            v.name: "F8.0" for v in variables if v.kind in ("code", "dummy", "number")
+        },
+    )
+
+
+@pytest.mark.parametrize("rows", [0, 1, 3000])
+def test_sav_reads_back_the_same_as_a_plain_float64_frame_would(tmp_path, rows):
+    schema = hand_schema()
+    more = dict(RECORDS[0], submitted_at="2022-11-10T10:30:00.123457+06:00", years="2.5")
+    samples = [*RECORDS, more, dict(language="ru", years="123456789012")]
+    records = [wide(schema, **samples[i % len(samples)]) for i in range(rows)]
+    mine, theirs = tmp_path / "mine.sav", tmp_path / "reference.sav"
+    sav_write(schema=schema, records=records, language="ru", path=mine, file_label="Сауалнама")
+    reference_sav(schema, records, "ru", theirs)
+    frame, meta = pyreadstat.read_sav(str(mine), user_missing=True)
+    expected, expected_meta = pyreadstat.read_sav(str(theirs), user_missing=True)
+    pd.testing.assert_frame_equal(frame, expected)
+    assert len(frame) == rows
+    for key in (
+        "column_names", "column_names_to_labels", "variable_value_labels", "missing_ranges",
+        "variable_measure", "original_variable_types", "readstat_variable_types",
+        "variable_storage_width", "variable_display_width",
+    ):  # fmt: skip
+        assert getattr(meta, key) == getattr(expected_meta, key), key
+    assert meta.file_label == expected_meta.file_label == "Сауалнама"
