@@ -44,8 +44,8 @@ ACCOUNTS = (
         RESEARCHER,
         RESEARCHER,
         False,
-        f"{ADMIN_URL}surveys/survey/",
-        "edits the 2022 survey (owner); its responses and results",
+        "http://127.0.0.1:8000/build/",
+        "builds surveys; the 2022 survey (owner, locked by its responses); its results",
     ),
     DemoAccount(
         "analyst",
