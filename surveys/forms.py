@@ -22,6 +22,24 @@ from .schema import QuestionSpec, SectionSpec, SurveySchema
 from .validation import ValidationResult
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One option input, worked out once in Python so the template loops over plain values.
+
+    Django's per-option subwidgets (and a lookup of each option's spec inside the loop) made the
+    big matrices the bulk of a page's render time; the markup they produced is kept as it was.
+    """
+
+    name: str
+    value: str
+    id: str
+    label: str
+    checked: bool
+    hint: str = ""
+    exclusive: bool = False
+    other: bool = False
+
+
 @dataclass
 class QuestionView:
     """What a question's template needs: the spec, its texts in the page language, its fields."""
@@ -32,7 +50,8 @@ class QuestionView:
     help: str
     fields: list[forms.BoundField]
     other: forms.BoundField | None = None
-    rows: list[tuple[str, forms.BoundField]] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
+    rows: list[tuple[str, list[Choice]]] = field(default_factory=list)
     points: list[tuple[int, str]] = field(default_factory=list)
     scale_hint: str = ""
     errors: list[str] = field(default_factory=list)
@@ -157,15 +176,46 @@ class SectionForm(forms.Form):
         )
         if q.other_option is not None:
             view.other = self[f"{q.code}.{OTHER_SUFFIX}"]
-        if q.type == "matrix":
-            view.rows = [(self._label(r.label), self[f"{q.code}.{r.code}"]) for r in q.rows]
         if q.is_scaled:
             view.points = [
                 (p, self._label(label) if (label := q.scale_label(p)) else "")
                 for p in q.scale_points()
             ]
             view.scale_hint = "; ".join(f"{p} — {text}" for p, text in view.points if text)
+        if q.type == "matrix":
+            hints = {str(p): text for p, text in view.points}
+            view.rows = [
+                (self._label(r.label), self._choices(self[f"{q.code}.{r.code}"], q, hints))
+                for r in q.rows
+            ]
+        elif q.type in ("single", "multiple", "rating"):
+            view.choices = self._choices(self[q.code], q, {})
         return view
+
+    def _choices(
+        self, bound: forms.BoundField, q: QuestionSpec, hints: Mapping[str, str]
+    ) -> list[Choice]:
+        """A field's options with their checked state, as Django's widgets would mark them."""
+        value = bound.value()
+        values = value if isinstance(value, (list, tuple)) else [value]
+        chosen = {"" if v is None else str(v) for v in values}
+        specs = {o.code: o for o in q.options}
+        choices = []
+        for i, (code, label) in enumerate(bound.field.choices):
+            spec = specs.get(code)
+            choices.append(
+                Choice(
+                    name=bound.html_name,
+                    value=str(code),
+                    id=f"{bound.auto_id}_{i}",
+                    label=str(label),
+                    checked=str(code) in chosen,
+                    hint=hints.get(str(code), ""),
+                    exclusive=bool(spec and spec.is_exclusive),
+                    other=bool(spec and spec.is_other),
+                )
+            )
+        return choices
 
     def wide_data(self) -> dict[str, Any]:
         """The posted values of this page (and any posted key naming another question)."""
