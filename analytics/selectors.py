@@ -125,13 +125,16 @@ def _placeholders(ids: list[int]) -> str:
     return ", ".join(["%s"] * len(ids)) or "NULL"
 
 
-def _counts_sql(selected: str, params: list[Any], question_ids: list[int]) -> tuple[str, list]:
+def _counts_sql(selected: str, params: list[Any]) -> tuple[str, list]:
+    # No `question_id IN (...)`: with it, a table not yet analyzed (just after an import) was
+    # planned as one response, each probing the whole question index: 72 s for 4790 responses
+    # instead of 0.2 s. Text questions add one group each, dropped by the caller.
     sql = (
         f"SELECT a.question_id, a.option_id, a.row_id, a.value_int, COUNT(*) FROM {ANSWERS} a "
-        f"WHERE a.question_id IN ({_placeholders(question_ids)}) AND a.response_id IN ({selected}) "
+        f"WHERE a.response_id IN ({selected}) "
         "GROUP BY a.question_id, a.option_id, a.row_id, a.value_int"
     )
-    return sql, [*question_ids, *params]
+    return sql, params
 
 
 def _answered_get(
@@ -174,8 +177,9 @@ def answer_counts_get(*, survey: Survey, schema: SurveySchema, filters: Filters)
         _selected(survey=survey, schema=schema, filters=filters) as (selected, params),
         connection.cursor() as cursor,
     ):
-        cursor.execute(*_counts_sql(selected, params, [q.id for q in closed + numbers]))
-        grouped = cursor.fetchall()
+        cursor.execute(*_counts_sql(selected, params))
+        wanted = {q.id for q in closed + numbers}
+        grouped = [row for row in cursor.fetchall() if row[0] in wanted]
         answered = _answered_get(cursor, selected, params, closed)
         cursor.execute(f"SELECT COUNT(*) FROM ({selected}) s", params)
         respondents = cursor.fetchone()[0]
