@@ -20,6 +20,7 @@ from django.utils.translation import gettext
 
 from . import builder
 from .builder_checks import ALL, RESERVED_SLUGS, BuilderError, fail
+from .builder_questions import QUESTION_FIELDS
 from .models import Option, Question, Row, ScaleLabel, Section, Survey
 
 User = AbstractBaseUser
@@ -37,23 +38,6 @@ SURVEY_UPDATE = (
 )
 SURVEY_DIRECT = ("slug", "anonymous", "owner")  # no builder rule governs these
 SECTION_FIELDS = ("code", "title_kk", "title_ru", "description_kk", "description_ru")
-QUESTION_FIELDS = (
-    "code",
-    "type",
-    "text_kk",
-    "text_ru",
-    "help_kk",
-    "help_ru",
-    "required",
-    "widget",
-    "min_choices",
-    "max_choices",
-    "scale_min",
-    "scale_max",
-    "scale_na",
-    "number_min",
-    "number_max",
-)
 OPTION_FIELDS = ("code", "label_kk", "label_ru", "is_other", "is_exclusive")
 ROW_FIELDS = ("code", "label_kk", "label_ru")
 STATUS = Survey.Status

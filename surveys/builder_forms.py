@@ -18,6 +18,7 @@ from django.db import models
 from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
+from .builder_questions import QUESTION_FIELDS
 from .models import Option, Question, ScaleLabel, Section, Survey
 from .models import Row as MatrixRow
 
@@ -145,23 +146,7 @@ class SectionForm(BuilderForm):
 
 class QuestionForm(BuilderForm):
     model = Question
-    field_names = (
-        "code",
-        "type",
-        "text_kk",
-        "text_ru",
-        "help_kk",
-        "help_ru",
-        "required",
-        "widget",
-        "min_choices",
-        "max_choices",
-        "scale_min",
-        "scale_max",
-        "scale_na",
-        "number_min",
-        "number_max",
-    )
+    field_names = QUESTION_FIELDS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -40,6 +40,24 @@ CHOICE_TYPES = (Question.Type.SINGLE, Question.Type.MULTIPLE)
 SCALED_TYPES = (Question.Type.MATRIX, Question.Type.RATING)
 QUESTION_TEXTS = ("text_kk", "text_ru", "help_kk", "help_ru")
 LIMITS = ("min_choices", "max_choices", "scale_min", "scale_max", "number_min", "number_max")
+# What question_add and question_update take: the builder form, the admin and its import send these.
+QUESTION_FIELDS = (
+    "code",
+    "type",
+    "text_kk",
+    "text_ru",
+    "help_kk",
+    "help_ru",
+    "required",
+    "widget",
+    "min_choices",
+    "max_choices",
+    "scale_min",
+    "scale_max",
+    "scale_na",
+    "number_min",
+    "number_max",
+)
 LABELS = ("label_kk", "label_ru")
 SCALE_SPAN = 101  # points; a wider "scale" is a number question
 RANGE = {  # the columns' own ranges, so PostgreSQL never refuses what passed here

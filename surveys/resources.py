@@ -33,8 +33,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from accounts.uploads import row_characters_check
 
 from . import builder
-from .admin_writes import OPTION_FIELDS, QUESTION_FIELDS, dry_run
+from .admin_writes import OPTION_FIELDS, dry_run
 from .builder_changes import texts_record, texts_snapshot
+from .builder_questions import QUESTION_FIELDS
 from .builder_selectors import survey_locked
 from .io import csv_text_protect, csv_text_restore
 from .models import Answer, Option, Question, Section, Survey
