@@ -13,6 +13,7 @@ from io import BytesIO
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from pyxform.errors import PyXFormError
 from pyxform.xls2json_backends import get_xlsform
 
@@ -38,7 +39,10 @@ from .xlsform_sheets import (
 )
 
 Node = dict[str, Any]
-RELEVANT_FORMS = "${q} = 'x', selected(${q}, 'x'), or several of those on one question joined by or"
+# Spliced into a translated message, so translated too; the expressions stay XLSForm.
+RELEVANT_FORMS = gettext_lazy(
+    "“${q} = 'x'”, “selected(${q}, 'x')”, or several of those on one question joined by “or”"
+)
 
 
 def code_of(row: Node) -> str:
