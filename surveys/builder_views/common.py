@@ -8,6 +8,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.http import (
     Http404,
     HttpRequest,
@@ -19,9 +20,13 @@ from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 
+from surveys import builder
 from surveys.builder import BuilderError
 from surveys.builder_access import builder_required, builder_survey_get
+from surveys.builder_forms import ConditionForm
+from surveys.builder_selectors import condition_candidates
 from surveys.models import Option, Question, Row, Section, Survey
 
 
@@ -158,3 +163,27 @@ def survey_view(
         return builder_required(wrapper)
 
     return decorate
+
+
+def condition_save(request: HttpRequest, target: Section | Question) -> tuple[ConditionForm, bool]:
+    """Bind the posted display condition of a section or question and store it.
+
+    Returns the bound form (with the service's refusals attached) and whether it was stored.
+    """
+    form = ConditionForm(
+        request.POST, candidates=condition_candidates(target=target), language=language()
+    )
+    if form.is_valid():
+        try:
+            builder.condition_set(
+                target=target,
+                user=request.user,
+                question_code=form.cleaned_data["question_code"],
+                option_codes=form.cleaned_data["option_codes"],
+            )
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Display condition saved."))
+            return form, True
+    return form, False

@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 
 from surveys import builder
 from surveys.builder import BuilderError
-from surveys.builder_forms import ConditionForm, QuestionForm
-from surveys.builder_selectors import condition_candidates
+from surveys.builder_forms import QuestionForm
 from surveys.models import Question, Survey
 
 from .common import (
+    condition_save,
     edit_url,
     error_messages,
     errors_attach,
@@ -74,22 +74,9 @@ def question_edit(request: HttpRequest, survey: Survey, code: str) -> HttpRespon
 @survey_view("POST")
 def question_condition(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     question = question_get(survey, code)
-    form = ConditionForm(
-        request.POST, candidates=condition_candidates(target=question), language=language()
-    )
-    if form.is_valid():
-        try:
-            builder.condition_set(
-                target=question,
-                user=request.user,
-                question_code=form.cleaned_data["question_code"],
-                option_codes=form.cleaned_data["option_codes"],
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Display condition saved."))
-            return redirect(question_url(question, "condition"))
+    form, saved = condition_save(request, question)
+    if saved:
+        return redirect(question_url(question, "condition"))
     return question_page(request, question, condition_form=form, status=400)
 
 

@@ -14,6 +14,7 @@ from surveys.builder_selectors import condition_candidates, survey_locked
 from surveys.models import Section, Survey
 
 from .common import (
+    condition_save,
     edit_url,
     error_messages,
     errors_attach,
@@ -88,22 +89,9 @@ def section_edit(request: HttpRequest, survey: Survey, code: str) -> HttpRespons
 @survey_view("POST")
 def section_condition(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     section = section_get(survey, code)
-    form = ConditionForm(
-        request.POST, candidates=condition_candidates(target=section), language=language()
-    )
-    if form.is_valid():
-        try:
-            builder.condition_set(
-                target=section,
-                user=request.user,
-                question_code=form.cleaned_data["question_code"],
-                option_codes=form.cleaned_data["option_codes"],
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Display condition saved."))
-            return redirect(edit_url(survey, f"section-{section.code}"))
+    form, saved = condition_save(request, section)
+    if saved:
+        return redirect(edit_url(survey, f"section-{section.code}"))
     return _section_page(request, section, condition_form=form, status=400)
 
 
