@@ -11,6 +11,13 @@ Two layers decide every protected page:
   editing   superuser; the survey's owner; a researcher share. Never a results-admin share.
   sharing   superuser; the survey's owner.
 
+Results come at one of two access levels (`survey_access_level`):
+
+  microdata   superuser; the owner; a researcher share; a `MicrodataGrant` the owner gave by
+              name. Raw responses, exports, free text, the admin's response pages, exact tables.
+  aggregates  every other results viewer (a results-admin share): tables, charts, crosstabs and
+              their downloads, all through `analytics.disclosure`; never a single response.
+
 Refusals follow one rule, so that a survey's existence never leaks:
 
 - anonymous visitors are sent to sign in (results pages: `login_required`; admin: its login);
@@ -30,7 +37,7 @@ from django.db.models import Q, QuerySet
 
 from surveys.models import Survey
 
-from .models import SurveyShare
+from .models import MicrodataGrant, SurveyShare
 
 AnyUser = AbstractUser | AnonymousUser
 
@@ -46,6 +53,28 @@ def survey_results_allowed(*, user: AnyUser, survey: Survey) -> bool:
     if user.is_superuser or survey.owner_id == user.pk:
         return True
     return SurveyShare.objects.filter(survey=survey, user_id=user.pk).exists()
+
+
+MICRODATA = "microdata"
+AGGREGATES = "aggregates"
+
+
+def survey_microdata_allowed(*, user: AnyUser, survey: Survey) -> bool:
+    """Superusers, the owner, researcher shares and users granted microdata access by name."""
+    if survey_edit_allowed(user=user, survey=survey):
+        return True
+    if not _signed_in(user):
+        return False
+    return MicrodataGrant.objects.filter(survey=survey, user_id=user.pk).exists()
+
+
+def survey_access_level(*, user: AnyUser, survey: Survey) -> str | None:
+    """`MICRODATA`, `AGGREGATES`, or None when the user may not see the survey's results."""
+    if survey_microdata_allowed(user=user, survey=survey):
+        return MICRODATA
+    if survey_results_allowed(user=user, survey=survey):
+        return AGGREGATES
+    return None
 
 
 def survey_edit_allowed(*, user: AnyUser, survey: Survey) -> bool:
@@ -79,6 +108,16 @@ def surveys_with_results_for(*, user: AnyUser) -> QuerySet[Survey]:
     if user.is_superuser:
         return Survey.objects.all()
     return _owned_or_shared(user, SurveyShare.objects.all())
+
+
+def surveys_with_microdata_for(*, user: AnyUser) -> QuerySet[Survey]:
+    """The surveys whose microdata `user` may see, by the rule of `survey_microdata_allowed`."""
+    if not _signed_in(user):
+        return Survey.objects.none()
+    if user.is_superuser:
+        return Survey.objects.all()
+    granted = MicrodataGrant.objects.filter(user_id=user.pk).values("survey_id")
+    return surveys_editable_by(user=user) | Survey.objects.filter(pk__in=granted)
 
 
 def surveys_editable_by(*, user: AnyUser) -> QuerySet[Survey]:

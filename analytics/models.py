@@ -31,7 +31,11 @@ class ResultSnapshot(models.Model):
         _("status"), max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING
     )
     respondents = models.PositiveIntegerField(_("respondents"), null=True, blank=True)
+    # Exact tables, for microdata users and the operator's `manage.py results`.
     tables = models.JSONField(_("tables"), null=True, blank=True)
+    # What an aggregates-only viewer gets: the tables from perturbed counts, or the refusal of a
+    # group too small (analytics.disclosure); computed with the exact ones, from the same counts.
+    protected = models.JSONField(_("protected tables"), null=True, blank=True)
     # The responses the tables rest on: complete responses and the latest submission then.
     source_count = models.PositiveIntegerField(_("complete responses"), null=True, blank=True)
     source_last = models.DateTimeField(_("latest submission"), null=True, blank=True)

@@ -9,3 +9,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("saualnama")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+# Periodic work, a static schedule kept with the app (no database scheduler to run or migrate):
+# each task is idempotent and safe when two beats run by mistake. Run `celery -A config beat`
+# beside the workers. Without Redis (`make demo`) nothing periodic runs.
+app.conf.beat_schedule = {
+    # Invitation uses are rewritten in batches, so that no row ties a use to its response:
+    # the bound on how long a fresh use stays linkable (docs/privacy.md).
+    "invitation-uses-settle": {
+        "task": "accounts.tasks.invitation_uses_settle_all",
+        "schedule": 600.0,
+    },
+    "reminders-send": {"task": "accounts.tasks.reminders_due", "schedule": 3600.0},
+    "drafts-purge": {"task": "surveys.tasks.drafts_purge", "schedule": 3600.0},
+    "snapshots-purge": {"task": "analytics.tasks.snapshots_purge", "schedule": 86400.0},
+}

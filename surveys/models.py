@@ -11,6 +11,7 @@ every frequency table is a single GROUP BY.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -21,6 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGES = ("kk", "ru")
+
+# Record keys of the cell key method (analytics.disclosure): uniform integers in 0..R-1.
+RECORD_KEY_RANGE = 256
+
+
+def record_key_new() -> int:
+    """A response's random record key; drawn once and never shown."""
+    return secrets.randbelow(RECORD_KEY_RANGE)
 
 code_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$",
@@ -78,6 +87,24 @@ class Survey(models.Model):
         _("anonymous"),
         default=True,
         help_text=_("Responses are never linked to the invitation or person they came from."),
+    )
+    # A draft not saved for this many days is purged (and so is every draft when the survey
+    # closes): an abandoned draft is a partial answer nobody asked to keep.
+    draft_days = models.PositiveSmallIntegerField(
+        _("days a draft is kept"),
+        default=30,
+        validators=[MinValueValidator(1)],
+        help_text=_("A response not finished this many days after its last save is deleted."),
+    )
+    # Reminders go to the invitations not yet used: the first N days after the invitations were
+    # sent, then every N days, at most M times. Nobody sees to whom (accounts.reminders).
+    reminder_after_days = models.PositiveSmallIntegerField(
+        _("days before a reminder"), default=7, validators=[MinValueValidator(1)]
+    )
+    reminder_max = models.PositiveSmallIntegerField(
+        _("reminders at most"),
+        default=0,
+        help_text=_("0: no reminders."),
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -328,7 +355,18 @@ class Response(models.Model):
         Survey, verbose_name=_("survey"), on_delete=models.PROTECT, related_name="responses"
     )
     # Unguessable handle for resume links; the primary key is never shown to respondents.
-    key = models.UUIDField(_("key"), default=uuid.uuid4, unique=True, editable=False)
+    # Cleared when the response completes: a key kept would let whoever saw it tie the person
+    # who held the link to the answers.
+    key = models.UUIDField(
+        _("key"), default=uuid.uuid4, unique=True, null=True, blank=True, editable=False
+    )
+    # The cell key method's random key (analytics.disclosure); never shown.
+    record_key = models.PositiveSmallIntegerField(
+        _("record key"), default=record_key_new, editable=False
+    )
+    # A draft of an invitation survey opens only with its invitation: an HMAC of the token,
+    # cleared when the response completes (accounts.invitations.invitation_tag).
+    invitation_tag = models.CharField(_("invitation tag"), max_length=64, blank=True, editable=False)
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT

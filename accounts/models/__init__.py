@@ -1,4 +1,4 @@
 """The accounts app's models, one module per concern (sharing and audit; invitations)."""
 
-from .invitations import Invitation, InvitationUse  # noqa: F401
-from .sharing import AuditEvent, SurveyShare  # noqa: F401
+from .invitations import Invitation, InvitationUse, MailJob  # noqa: F401
+from .sharing import AuditEvent, MicrodataGrant, SurveyShare  # noqa: F401

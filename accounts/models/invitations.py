@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -90,9 +91,76 @@ class InvitationUse(models.Model):
         related_name="use",
     )
 
+    # False until the batch rewrite of the survey's uses (accounts.invitations.invitation_uses_settle)
+    # has taken this row out of the completing transaction's xmin and out of insertion order.
+    settled = models.BooleanField(_("settled"), default=False, editable=False)
+
     class Meta:
         verbose_name = _("invitation use")
         verbose_name_plural = _("invitation uses")
 
     def __str__(self) -> str:
         return str(self.invitation_id)
+
+
+class MailJob(models.Model):
+    """Invitation e-mails or one round of reminders, sent by a worker, with its progress.
+
+    A reminder round keeps no recipient list: the worker picks the unused invitations when it
+    sends, so nothing stored says who had not answered.
+    """
+
+    class Kind(models.TextChoices):
+        INVITATIONS = "invitations", _("Invitations")
+        REMINDER = "reminder", _("Reminder")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Sending")
+        COMPLETE = "complete", _("Sent")
+        ERROR = "error", _("Failed")
+
+    survey = models.ForeignKey(
+        Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="mail_jobs"
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    # Reminders: 1 for the first round, 2 for the second...
+    round = models.PositiveSmallIntegerField(_("round"), default=0)
+    # Invitations only: which invitations to send (who was invited is no secret).
+    invitation_ids = models.JSONField(_("invitations"), default=list, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total = models.PositiveIntegerField(_("messages in all"), default=0)
+    sent = models.PositiveIntegerField(_("messages sent"), default=0)
+    skipped = models.PositiveIntegerField(_("without an e-mail address"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("e-mail job")
+        verbose_name_plural = _("e-mail jobs")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "round"],
+                condition=Q(kind="reminder"),
+                name="mailjob_one_reminder_round",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey.slug} {self.kind} {self.round or ''} ({self.status})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.sent / self.total) if self.total else 0

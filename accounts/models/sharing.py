@@ -45,13 +45,57 @@ class SurveyShare(models.Model):
         return f"{self.survey} → {self.user} ({self.role})"
 
 
+class MicrodataGrant(models.Model):
+    """A user the survey's owner trusts with its microdata (raw responses, exports, free text).
+
+    Granted and revoked only through `accounts.access.microdata_grant` / `microdata_revoke`,
+    which write both to the audit log. Owners, superusers and researcher shares need none.
+    """
+
+    survey = models.ForeignKey(
+        Survey,
+        verbose_name=_("survey"),
+        on_delete=models.CASCADE,
+        related_name="microdata_grants",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="microdata_grants",
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("microdata access")
+        verbose_name_plural = _("microdata access")
+        ordering = ["survey", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "user"], name="microdata_grant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey} → {self.user}"
+
+
 class AuditEvent(models.Model):
-    """One download or export request; rows are only ever added."""
+    """One download, export or access change; rows are only ever added."""
 
     class Action(models.TextChoices):
         TABLES_DOWNLOAD = "tables_download", _("Tables downloaded")
         EXPORT_REQUEST = "export_request", _("Export requested")
         EXPORT_DOWNLOAD = "export_download", _("Export downloaded")
+        MICRODATA_GRANT = "microdata_grant", _("Microdata access granted")
+        MICRODATA_REVOKE = "microdata_revoke", _("Microdata access revoked")
+        LINKS_DOWNLOAD = "links_download", _("Invitation links downloaded")
+        INVITATIONS_SEND = "invitations_send", _("Invitation e-mails requested")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
