@@ -31,6 +31,7 @@ def record_key_new() -> int:
     """A response's random record key; drawn once and never shown."""
     return secrets.randbelow(RECORD_KEY_RANGE)
 
+
 code_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$",
     _("Use lowercase Latin letters, digits and underscores, starting with a letter."),
@@ -366,7 +367,9 @@ class Response(models.Model):
     )
     # A draft of an invitation survey opens only with its invitation: an HMAC of the token,
     # cleared when the response completes (accounts.invitations.invitation_tag).
-    invitation_tag = models.CharField(_("invitation tag"), max_length=64, blank=True, editable=False)
+    invitation_tag = models.CharField(
+        _("invitation tag"), max_length=64, blank=True, editable=False
+    )
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT

@@ -91,7 +91,7 @@ class InvitationUse(models.Model):
         related_name="use",
     )
 
-    # False until the batch rewrite of the survey's uses (accounts.invitations.invitation_uses_settle)
+    # False until the batch rewrite of the survey's uses (invitation_uses_settle)
     # has taken this row out of the completing transaction's xmin and out of insertion order.
     settled = models.BooleanField(_("settled"), default=False, editable=False)
 
