@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
-from accounts.permissions import surveys_with_results_for
+from accounts.permissions import survey_microdata_allowed, surveys_with_results_for
 from surveys.models import Survey
 from surveys.schema import SurveySchema
 from surveys.selectors import survey_schema_get
@@ -29,6 +30,17 @@ from .widgets import charts_for, filter_choices
 def _survey(request: HttpRequest, slug: str) -> Survey:
     """The survey if the user may see its results; else 404, as if it did not exist."""
     return get_object_or_404(surveys_with_results_for(user=request.user), slug=slug)
+
+
+def _microdata_survey(request: HttpRequest, slug: str) -> Survey:
+    """The survey if the user may take its microdata; 403 for an aggregates-only viewer.
+
+    403, not 404: such a viewer sees the survey's results, so its existence is no secret.
+    """
+    survey = _survey(request, slug)
+    if not survey_microdata_allowed(user=request.user, survey=survey):
+        raise PermissionDenied
+    return survey
 
 
 def _language() -> str:
@@ -146,7 +158,7 @@ def tables_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 @login_required
 @require_POST
 def export_start(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = _survey(request, slug)
+    survey = _microdata_survey(request, slug)
     schema = survey_schema_get(survey=survey)
     fmt = request.POST.get("format", "")
     if fmt not in ExportJob.Format.values:
@@ -171,7 +183,7 @@ def export_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
-    survey = _survey(request, slug)
+    survey = _microdata_survey(request, slug)
     job = get_object_or_404(ExportJob, pk=job_id, survey=survey)
     context = {
         "survey": survey,
@@ -184,7 +196,7 @@ def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
 
 @login_required
 def export_download(request: HttpRequest, slug: str, job_id: int) -> FileResponse:
-    survey = _survey(request, slug)
+    survey = _microdata_survey(request, slug)
     job = get_object_or_404(ExportJob, pk=job_id, survey=survey, status=JobStatus.COMPLETE)
     name = f"{survey.slug}-responses.{job.format}"
     response = FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
