@@ -11,7 +11,14 @@ from surveys.models import Survey
 from surveys.schema import SurveySchema
 
 from . import tables as t
-from .selectors import FilterError, Filters, pair_counts_get
+from .disclosure import crosstab_protect
+from .selectors import (
+    FilterError,
+    Filters,
+    pair_counts_get,
+    responses_selected,
+    responses_watermark,
+)
 
 NOTES = {
     "dropped_empty": gettext_lazy("Empty rows or columns were left out of the test."),
@@ -38,8 +45,13 @@ def crosstab_compute(
     question: str,
     by: str,
     language: str,
+    exact: bool,
 ) -> dict[str, Any] | None:
-    """The table in `language`, or None until both questions are chosen."""
+    """The table in `language`, or None until both questions are chosen.
+
+    `exact` for microdata users; anyone else gets `disclosure.crosstab_protect`'s table, which
+    may be a refusal (``{"refused": ...}``).
+    """
     if not question or not by:
         return None
     q, b = schema.questions.get(question), schema.questions.get(by)
@@ -53,17 +65,37 @@ def crosstab_compute(
             % {"code": by}
         )
     pairs = pair_counts_get(survey=survey, schema=schema, filters=filters, question=question, by=by)
-    table = t.crosstab_from_counts(
-        question=q.code,
-        question_type=q.type,
-        options=[(o.code, o.label.get(language)) for o in q.options],
-        by=b.code,
-        by_options=[(o.code, o.label.get(language)) for o in b.options],
-        cells=pairs.cells,
-        group_sizes=pairs.group_sizes,
-        respondents=pairs.respondents,
-        k=survey.min_cell_size,
-    )
+    if exact:
+        table = t.crosstab_from_counts(
+            question=q.code,
+            question_type=q.type,
+            options=[(o.code, o.label.get(language)) for o in q.options],
+            by=b.code,
+            by_options=[(o.code, o.label.get(language)) for o in b.options],
+            cells=pairs.cells,
+            group_sizes=pairs.group_sizes,
+            respondents=pairs.respondents,
+            k=None,
+        )
+    else:
+        total, _last = responses_watermark(survey=survey)
+        selection = (
+            responses_selected(survey=survey, schema=schema, filters=filters).count()
+            if filters
+            else total
+        )
+        table = crosstab_protect(
+            question=q,
+            by=b,
+            pairs=pairs,
+            selection=selection,
+            total=total,
+            k=survey.min_cell_size,
+            filtered=bool(filters),
+            language=language,
+        )
+        if table.get("refused"):
+            return table
     test = table.get("test") or {}
     test["notes"] = [str(NOTES[code]) for code in test.get("note_codes", []) if code in NOTES]
     for row in table.get("rows", []):

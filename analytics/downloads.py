@@ -11,6 +11,7 @@ from django.utils import translation
 from surveys.models import Survey
 from surveys.schema import SurveySchema
 
+from .disclosure import protection_note, viewer_results
 from .exports import tables_csv, tables_xlsx
 from .models import ResultSnapshot
 from .presentation import question_title, scale_labels, tables_localize
@@ -29,19 +30,35 @@ def tables_write(
     language: str,
     out: IO[Any],
     k: int,
+    exact: bool = True,
 ) -> None:
-    tables = tables_localize(snapshot.tables or {}, schema, language)
+    """The snapshot's tables as a file: exact, or as an aggregates-only viewer sees them."""
+    shown = viewer_results(snapshot=snapshot, exact=exact, k=k)
+    tables = tables_localize(shown.tables or {}, schema, language)
     titles = {code: question_title(schema.questions[code], language) for code in tables}
     scales = {code: scale_labels(schema.questions[code], language) for code in tables}
     write = tables_csv if fmt == "csv" else tables_xlsx
     with translation.override(language):
+        note = None if exact else protection_note(shown.parameters)
         write(
-            tables, titles=titles, language=language, min_cell_size=k, out=out, scale_labels=scales
+            tables,
+            titles=titles,
+            language=language,
+            min_cell_size=k,
+            out=out,
+            scale_labels=scales,
+            note=note,
         )
 
 
 def tables_response(
-    *, survey: Survey, schema: SurveySchema, snapshot: ResultSnapshot, fmt: str, language: str
+    *,
+    survey: Survey,
+    schema: SurveySchema,
+    snapshot: ResultSnapshot,
+    fmt: str,
+    language: str,
+    exact: bool,
 ) -> HttpResponse:
     if fmt not in CONTENT_TYPES:
         from django.http import Http404
@@ -55,6 +72,7 @@ def tables_response(
         language=language,
         out=buffer,
         k=survey.min_cell_size,
+        exact=exact,
     )
     body = buffer.getvalue()
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])

@@ -50,6 +50,7 @@ def tables_csv(
     min_cell_size: int,
     out: TextIO,
     scale_labels: Mapping[str, Mapping[str, str]] | None = None,
+    note: str | None = None,
 ) -> None:
     """One UTF-8 CSV (with BOM, for Excel) holding a block per table: title, header, rows, notes.
 
@@ -58,7 +59,7 @@ def tables_csv(
     """
     out.write("\ufeff")
     writer = csv.writer(out)
-    for block in _blocks(tables, titles, language, min_cell_size, scale_labels):
+    for block in _blocks(tables, titles, language, min_cell_size, scale_labels, note):
         writer.writerow([_csv_cell(block.title)])
         for line in [block.header, *block.rows, *([note] for note in block.notes)]:
             writer.writerow([_csv_cell(cell) for cell in line])
@@ -73,10 +74,14 @@ def tables_xlsx(
     min_cell_size: int,
     out: IO[bytes],
     scale_labels: Mapping[str, Mapping[str, str]] | None = None,
+    note: str | None = None,
 ) -> None:
-    """An .xlsx workbook, one sheet per table named after its key (the question code)."""
+    """An .xlsx workbook, one sheet per table named after its key (the question code).
+
+    `note`, when given, is written under every table (the disclosure control's statement).
+    """
     workbook = openpyxl.Workbook(write_only=True)
-    blocks = _blocks(tables, titles, language, min_cell_size, scale_labels)
+    blocks = _blocks(tables, titles, language, min_cell_size, scale_labels, note)
     bold = Font(bold=True)
     for name, block in zip(sheet_names(list(tables)), blocks, strict=True):
         sheet = workbook.create_sheet(title=name)
@@ -113,6 +118,7 @@ def _blocks(
     language: str,
     min_cell_size: int,
     scale_labels: Mapping[str, Mapping[str, str]] | None,
+    extra_note: str | None = None,
 ) -> list[Block]:
     builders = {
         "single": _choice,
@@ -120,6 +126,7 @@ def _blocks(
         "matrix": _scale,
         "rating": _scale,
         "number": _number,
+        "number_ranges": _number_ranges,
         "crosstab": _crosstab,
     }
     with translation.override(language):
@@ -134,6 +141,8 @@ def _blocks(
             block = build(table, titles.get(key) or key, (scale_labels or {}).get(key, {}))
             if table.get("suppressed") or any(c is HIDDEN for row in block.rows for c in row):
                 block.notes.append(note)
+            if extra_note:
+                block.notes.append(extra_note)
             blocks.append(block)
         return blocks
 
@@ -189,6 +198,23 @@ def _number(table: Mapping[str, Any], title: str, scale: Mapping[str, str]) -> B
     withheld = bool(table.get("suppressed") or table.get("n"))
     rows = [[name, _hide(table.get(key), withheld)] for key, name in zip(keys, names, strict=True)]
     return Block(title, [_("Statistic"), _("Value")], rows)
+
+
+def _number_ranges(table: Mapping[str, Any], title: str, scale: Mapping[str, str]) -> Block:
+    """Respondents per fixed range of a number (what aggregates-only viewers get)."""
+    block = Block(title, [_("Range"), _("Count"), _("Percent")])
+    for entry in table.get("ranges") or []:
+        block.rows.append(
+            [range_label(entry["low"], entry["high"]), entry["count"], entry["percent"]]
+        )
+    block.rows.append([_("Respondents"), _hide(table.get("n"))])
+    return block
+
+
+def range_label(low: int, high: int | None) -> str:
+    if high is None:
+        return _("%(low)d and more") % {"low": low}
+    return str(low) if low == high else f"{low}–{high}"
 
 
 def _crosstab(table: Mapping[str, Any], title: str, scale: Mapping[str, str]) -> Block:

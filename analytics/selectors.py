@@ -11,7 +11,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import repeat
 from typing import Any
@@ -27,6 +27,7 @@ from surveys.schema import QuestionSpec, SurveySchema
 Filters = dict[str, list[str]]
 CLOSED_TYPES = ("single", "multiple", "matrix", "rating")
 ANSWERS = Answer._meta.db_table
+RESPONSES = Response._meta.db_table
 
 
 class FilterError(ValueError):
@@ -84,12 +85,18 @@ class AnswerCounts:
     """What the tables are built from, with codes in place of ids."""
 
     respondents: int
-    # question, option, row, value, count: one row per distinct answer fact
+    # question, option, row, value, count, key: one row per distinct answer fact; `key` is the
+    # sum of its respondents' record keys (analytics.disclosure: the cell key before the modulo)
     counts: pd.DataFrame
     # question -> distinct responses that answered it
     answered: dict[str, int]
     # question -> the values of a number question, one per respondent
     numbers: dict[str, list[int]]
+    # The record-key sums of the margins and of each number value, for the disclosure control.
+    respondents_key: int = 0
+    answered_keys: dict[str, int] = field(default_factory=dict)
+    # question -> value -> (respondents, key sum)
+    number_cells: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict)
 
 
 SELECTED_TABLE = "analytics_selected_responses"
@@ -128,9 +135,11 @@ def _placeholders(ids: list[int]) -> str:
 def _counts_sql(selected: str, params: list[Any]) -> tuple[str, list]:
     # No `question_id IN (...)`: with it, a table not yet analyzed (just after an import) was
     # planned as one response, each probing the whole question index: 72 s for 4790 responses
-    # instead of 0.2 s. Text questions add one group each, dropped by the caller.
+    # instead of 0.2 s. Text questions add one group each, dropped by the caller. The record
+    # keys come from the response rows of the same selection (one join on the primary key).
     sql = (
-        f"SELECT a.question_id, a.option_id, a.row_id, a.value_int, COUNT(*) FROM {ANSWERS} a "
+        "SELECT a.question_id, a.option_id, a.row_id, a.value_int, COUNT(*), "
+        f"SUM(r.record_key) FROM {ANSWERS} a JOIN {RESPONSES} r ON r.id = a.response_id "
         f"WHERE a.response_id IN ({selected}) "
         "GROUP BY a.question_id, a.option_id, a.row_id, a.value_int"
     )
@@ -139,7 +148,7 @@ def _counts_sql(selected: str, params: list[Any]) -> tuple[str, list]:
 
 def _answered_get(
     cursor: Any, selected: str, params: list[Any], closed: list[QuestionSpec]
-) -> dict[int, int]:
+) -> dict[int, tuple[int, int]]:
     """Respondents per closed question id.
 
     Each type stores one kind of row (options, matrix cells, one value), and each kind has a
@@ -165,8 +174,13 @@ def _answered_get(
     if not parts:
         return {}
     union = " UNION ALL ".join(parts)
-    cursor.execute(f"SELECT question_id, COUNT(*) FROM ({union}) pairs GROUP BY question_id", args)
-    return dict(cursor.fetchall())
+    # The record keys are joined after the distinct pairs are streamed, one probe per pair.
+    cursor.execute(
+        f"SELECT pairs.question_id, COUNT(*), SUM(r.record_key) FROM ({union}) pairs "
+        f"JOIN {RESPONSES} r ON r.id = pairs.response_id GROUP BY pairs.question_id",
+        args,
+    )
+    return {question: (n, key) for question, n, key in cursor.fetchall()}
 
 
 def answer_counts_get(*, survey: Survey, schema: SurveySchema, filters: Filters) -> AnswerCounts:
@@ -181,18 +195,23 @@ def answer_counts_get(*, survey: Survey, schema: SurveySchema, filters: Filters)
         wanted = {q.id for q in closed + numbers}
         grouped = [row for row in cursor.fetchall() if row[0] in wanted]
         answered = _answered_get(cursor, selected, params, closed)
-        cursor.execute(f"SELECT COUNT(*) FROM ({selected}) s", params)
-        respondents = cursor.fetchone()[0]
+        cursor.execute(
+            f"SELECT COUNT(*), SUM(r.record_key) FROM {RESPONSES} r WHERE r.id IN ({selected})",
+            params,
+        )
+        respondents, respondents_key = cursor.fetchone()
     number_ids = {q.id for q in numbers}
     values: dict[str, list[int]] = {q.code: [] for q in numbers}
-    for question_id, _option, _row, value, n in grouped:
+    cells: dict[str, dict[int, tuple[int, int]]] = {q.code: {} for q in numbers}
+    for question_id, _option, _row, value, n, key in grouped:
         if question_id in number_ids:
             # A number's summary needs every value, but only as a distribution: its count of
             # distinct values (years of service, an age) is small whatever the responses.
             values[question_code[question_id]].extend(repeat(value, n))
+            cells[question_code[question_id]][int(value)] = (int(n), int(key or 0))
     counts = pd.DataFrame.from_records(
         [row for row in grouped if row[0] not in number_ids],
-        columns=["question", "option", "row", "value", "count"],
+        columns=["question", "option", "row", "value", "count", "key"],
     )
     option_code = {o.id: o.code for q in closed for o in q.options}
     row_code = {r.id: r.code for q in closed for r in q.rows}
@@ -203,8 +222,11 @@ def answer_counts_get(*, survey: Survey, schema: SurveySchema, filters: Filters)
     return AnswerCounts(
         respondents=respondents,
         counts=counts,
-        answered={question_code[k]: v for k, v in answered.items()},
+        answered={question_code[k]: n for k, (n, _key) in answered.items()},
         numbers=values,
+        respondents_key=int(respondents_key or 0),
+        answered_keys={question_code[k]: int(key or 0) for k, (_n, key) in answered.items()},
+        number_cells=cells,
     )
 
 
@@ -215,6 +237,13 @@ class PairCounts:
     cells: dict[tuple[str, str], int]  # (option, group) -> respondents
     group_sizes: dict[str, int]  # group -> respondents who answered both questions
     respondents: int  # respondents who answered both questions
+    # The same, as sums of the respondents' record keys (analytics.disclosure).
+    cell_keys: dict[tuple[str, str], int] = field(default_factory=dict)
+    group_keys: dict[str, int] = field(default_factory=dict)
+    respondents_key: int = 0
+    # group -> respondents of the whole selection in that group, answered `question` or not:
+    # the size of the group a column describes, for the group thresholds.
+    group_totals: dict[str, int] = field(default_factory=dict)
 
 
 def pair_counts_get(
@@ -240,11 +269,21 @@ def pair_counts_get(
         return frame
 
     answers, groups = chosen(q), chosen(b).rename(columns={"option": "group"})
-    both = answers.merge(groups, on="response").drop_duplicates()
-    cells = both.groupby(["option", "group"])["response"].nunique()
-    sizes = both.drop_duplicates("response").groupby("group")["response"].nunique()
+    keys = pd.DataFrame.from_records(
+        list(selected.values_list("pk", "record_key").iterator(chunk_size=20_000)),
+        columns=["response", "key"],
+    )
+    both = answers.merge(groups, on="response").drop_duplicates().merge(keys, on="response")
+    cells = both.groupby(["option", "group"]).agg(n=("response", "nunique"), key=("key", "sum"))
+    people = both.drop_duplicates("response")
+    sizes = people.groupby("group").agg(n=("response", "nunique"), key=("key", "sum"))
+    totals = groups.drop_duplicates("response").groupby("group")["response"].nunique()
     return PairCounts(
-        cells={(o, g): int(n) for (o, g), n in cells.items()},
-        group_sizes={g: int(n) for g, n in sizes.items()},
-        respondents=int(both["response"].nunique()),
+        cells={(o, g): int(row.n) for (o, g), row in cells.iterrows()},
+        group_sizes={g: int(row.n) for g, row in sizes.iterrows()},
+        respondents=int(people["response"].nunique()),
+        cell_keys={(o, g): int(row.key) for (o, g), row in cells.iterrows()},
+        group_keys={g: int(row.key) for g, row in sizes.iterrows()},
+        respondents_key=int(people["key"].sum()),
+        group_totals={g: int(n) for g, n in totals.items()},
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from surveys.models import Survey
 from surveys.selectors import survey_schema_get
 
+from .disclosure import results_protect
 from .models import JobStatus, ResultSnapshot
 from .results import results_tables_build
 from .selectors import Filters, answer_counts_get, filter_key, responses_watermark
@@ -47,7 +48,9 @@ def results_request(*, survey: Survey, filters: Filters) -> ResultSnapshot:
             filter_key=filter_key(filters),
             defaults={"filters": filters, "requested_at": now},
         )
+        # A snapshot from before the disclosure control has no protected tables: not current.
         current = (snapshot.source_count, snapshot.source_last) == (count, last)
+        current = current and snapshot.protected is not None
         if snapshot.status == JobStatus.COMPLETE and current:
             return snapshot
         in_flight = snapshot.status in (JobStatus.PENDING, JobStatus.RUNNING)
@@ -74,20 +77,30 @@ def snapshot_compute(*, snapshot_id: int) -> None:
             ResultSnapshot.objects.select_for_update().select_related("survey").get(pk=snapshot_id)
         )
         count, last = responses_watermark(survey=snapshot.survey)
-        if snapshot.status == JobStatus.COMPLETE and (
-            snapshot.source_count,
-            snapshot.source_last,
-        ) == (count, last):
+        if (
+            snapshot.status == JobStatus.COMPLETE
+            and (snapshot.source_count, snapshot.source_last) == (count, last)
+            and snapshot.protected is not None
+        ):
             return
         ResultSnapshot.objects.filter(pk=snapshot_id).update(status=JobStatus.RUNNING)
     survey = snapshot.survey
     schema = survey_schema_get(survey=survey)
     counts = answer_counts_get(survey=survey, schema=schema, filters=snapshot.filters)
-    k = survey.min_cell_size if snapshot.filters else None
-    tables = results_tables_build(schema=schema, counts=counts, k=k)
+    # Exact tables for microdata users; the protected ones for everybody else, from the same
+    # counts, so both describe exactly the responses the snapshot says it covers.
+    tables = results_tables_build(schema=schema, counts=counts, k=None)
+    protected = results_protect(
+        schema=schema,
+        counts=counts,
+        total=count,
+        k=survey.min_cell_size,
+        filtered=bool(snapshot.filters),
+    )
     ResultSnapshot.objects.filter(pk=snapshot_id).update(
         status=JobStatus.COMPLETE,
         tables=tables,
+        protected=protected,
         respondents=counts.respondents,
         source_count=count,
         source_last=last,

@@ -19,6 +19,7 @@ from surveys.selectors import survey_schema_get
 
 from . import downloads
 from .crosstab import crosstab_compute
+from .disclosure import Parameters, protection_note, refusal_message, viewer_results
 from .exporting import ExportRefused, export_request
 from .models import ExportJob, JobStatus
 from .presentation import composition_from_tables, tables_localize
@@ -79,6 +80,8 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         return _bad_filter(request, survey, error)
     snapshot = results_request(survey=survey, filters=filters)
     language = _language()
+    exact = survey_microdata_allowed(user=request.user, survey=survey)
+    k = survey.min_cell_size
     context = {
         "survey": survey,
         "lang": language,
@@ -88,13 +91,19 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         "choices": filter_choices(schema, language, filters),
         "broker_down": snapshot.error == BROKER_DOWN,
         "updating": snapshot.status != JobStatus.COMPLETE,
-        "k": survey.min_cell_size,
+        "k": k,
+        "microdata": exact,
     }
     if snapshot.tables is None:
         return render(request, "analytics/results_pending.html", context)
-    tables = tables_localize(snapshot.tables, schema, language)
-    context["blocks"] = charts_for(tables, schema, language, survey.min_cell_size)
-    context["composition"] = composition_from_tables(tables, schema, language, snapshot.respondents)
+    shown = viewer_results(snapshot=snapshot, exact=exact, k=k)
+    context |= {"respondents": shown.respondents, "protection": protection_note(shown.parameters)}
+    if shown.refused:
+        context["refusal"] = refusal_message(shown.refused, k=k)
+        return render(request, "analytics/results.html", context)
+    tables = tables_localize(shown.tables or {}, schema, language)
+    context["blocks"] = charts_for(tables, schema, language, k)
+    context["composition"] = composition_from_tables(tables, schema, language, shown.respondents)
     return render(request, "analytics/results.html", context)
 
 
@@ -103,6 +112,7 @@ def crosstab(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _survey(request, slug)
     schema = survey_schema_get(survey=survey)
     language = _language()
+    exact = survey_microdata_allowed(user=request.user, survey=survey)
     try:
         filters = _filters(request, schema)
         table = crosstab_compute(
@@ -112,6 +122,7 @@ def crosstab(request: HttpRequest, slug: str) -> HttpResponse:
             question=request.GET.get("q", ""),
             by=request.GET.get("by", ""),
             language=language,
+            exact=exact,
         )
     except FilterError as error:
         return _bad_filter(request, survey, error)
@@ -122,6 +133,11 @@ def crosstab(request: HttpRequest, slug: str) -> HttpResponse:
         "filters": filters,
         "choices": filter_choices(schema, language, filters),
         "k": survey.min_cell_size,
+        "microdata": exact,
+        "refusal": refusal_message(table["refused"], k=survey.min_cell_size)
+        if table and table.get("refused")
+        else None,
+        "protection": None if exact else protection_note(Parameters(k=survey.min_cell_size)),
         "questions": [
             (q.code, q.text.get(language), q.type)
             for q in schema.ordered_questions()
@@ -145,8 +161,14 @@ def tables_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     if snapshot.status != JobStatus.COMPLETE:
         return redirect(reverse("analytics:results", args=[slug]) + "?" + request.GET.urlencode())
     language = _language()
+    exact = survey_microdata_allowed(user=request.user, survey=survey)
+    shown = viewer_results(snapshot=snapshot, exact=exact, k=survey.min_cell_size)
+    if shown.refused:
+        message = refusal_message(shown.refused, k=survey.min_cell_size)
+        context = {"survey": survey, "lang": language, "message": message}
+        return render(request, "analytics/bad_filter.html", context, status=403)
     response = downloads.tables_response(
-        survey=survey, schema=schema, snapshot=snapshot, fmt=fmt, language=language
+        survey=survey, schema=schema, snapshot=snapshot, fmt=fmt, language=language, exact=exact
     )
     detail = {"format": fmt, "filters": filters, "language": language}
     audit_record(

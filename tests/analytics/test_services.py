@@ -98,7 +98,7 @@ def test_an_unreachable_broker_marks_the_snapshot_and_raises_nothing(
     assert snapshot.status == JobStatus.COMPLETE
 
 
-def test_a_filtered_snapshot_counts_only_the_group_and_suppresses_small_cells(
+def test_a_filtered_snapshot_is_exact_and_protected_for_the_aggregates_only_viewer(
     mini_survey, django_capture_on_commit_callbacks
 ):
     for _ in range(6):
@@ -113,13 +113,21 @@ def test_a_filtered_snapshot_counts_only_the_group_and_suppresses_small_cells(
     # Unfiltered totals stay exact, small cells and all.
     gender = {o["code"]: o for o in everyone.tables["barriers"]["options"]}["gender"]
     assert gender["count"] == 1
-    # A filtered group of 1 is withheld whole.
+    # The unfiltered survey is shown to aggregates-only viewers, from perturbed counts: the
+    # lone "gender" answer is shown as 0 or 5, never as 1.
+    assert everyone.protected["refused"] is None
+    shown = {o["code"]: o for o in everyone.protected["tables"]["barriers"]["options"]}
+    assert shown["gender"]["count"] in (0, 5)
+    # 6 central respondents leave 1 outside: refused to them, with no figure at all.
+    assert central.protected == {"refused": "small_rest", "respondents": None, "tables": None}
+    # A filtered group of 1: exact for microdata users, refused to everybody else.
     with django_capture_on_commit_callbacks(execute=True):
         local = results_request(survey=mini_survey, filters={"level": ["local"]})
     local.refresh_from_db()
     assert local.respondents == 1
-    assert local.tables["barriers"]["suppressed"] is True
-    assert local.tables["barriers"]["options"][0]["count"] is None
+    gender = {o["code"]: o for o in local.tables["barriers"]["options"]}["gender"]
+    assert gender["count"] == 1
+    assert local.protected == {"refused": "small_group", "respondents": None, "tables": None}
 
 
 def test_filters_name_real_choice_questions_and_options(mini_schema):

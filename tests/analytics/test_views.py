@@ -61,6 +61,15 @@ def analyst(survey):
     return client_for("analyst", RESULTS_ADMIN, share=survey, is_staff=True)[0]
 
 
+@pytest.fixture
+def owner(survey):
+    """The survey's researcher: microdata access, exact tables."""
+    client, user = client_for("rita", RESEARCHER, is_staff=True)
+    survey.owner = user
+    survey.save()
+    return client
+
+
 def url(name, *args):
     return reverse(f"analytics:{name}", args=["mini", *args])
 
@@ -102,10 +111,17 @@ def test_results_page_shows_every_closed_question_in_the_language(survey, langua
     assert page.count("<svg") >= 4
 
 
-def test_a_region_style_filter_narrows_the_respondents(survey, analyst):
-    page = analyst.get(url("results") + "?f=level:central").content.decode()
+def test_a_region_style_filter_narrows_the_respondents_exactly_for_the_researcher(survey, owner):
+    page = owner.get(url("results") + "?f=level:central").content.decode()
     assert "6 " in page[page.index('id="respondents"') :][:80]
-    assert "менее чем 5 респондентов, скрыты" in page
+    assert 'id="protection"' not in page and 'id="refusal"' not in page
+
+
+def test_a_filter_leaving_fewer_than_k_outside_is_refused_to_the_analyst(survey, analyst):
+    # 6 central of 7: the one local respondent would be the unfiltered tables minus these.
+    page = analyst.get(url("results") + "?f=level:central").content.decode()
+    assert 'id="refusal"' in page and 'id="respondents"' not in page
+    assert 'id="t-barriers"' not in page
 
 
 def test_an_unknown_filter_is_a_clear_400(survey, analyst):
@@ -123,8 +139,8 @@ def test_results_page_says_so_when_the_broker_is_down(survey, analyst):
     assert Client().get(reverse("surveys:welcome", args=["mini"])).status_code == 200
 
 
-def test_tables_download_as_xlsx_with_one_sheet_per_table(survey, analyst):
-    response = analyst.get(url("tables", "xlsx"))
+def test_tables_download_as_xlsx_with_one_sheet_per_table(survey, owner):
+    response = owner.get(url("tables", "xlsx"))
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert {"barriers", "channels", "level"} <= set(book.sheetnames)
@@ -132,16 +148,30 @@ def test_tables_download_as_xlsx_with_one_sheet_per_table(survey, analyst):
     assert any(row and "Восприятие" in row and 6 in row for row in cells)
 
 
-def test_tables_download_as_csv_respects_the_filter(survey, analyst):
-    response = analyst.get(url("tables", "csv") + "?f=level:local")
+def test_tables_download_as_csv_respects_the_filter(survey, owner):
+    response = owner.get(url("tables", "csv") + "?f=level:local")
     text = response.content.decode("utf-8-sig")
-    assert "—" in text  # one respondent: withheld
+    assert "gender,Гендер,1," in text and "—" not in text  # the researcher's tables are exact
     assert "filtered" in response["Content-Disposition"]
 
 
+def test_the_analysts_download_of_a_small_group_is_refused(survey, analyst):
+    response = analyst.get(url("tables", "csv") + "?f=level:local")
+    assert response.status_code == 403
+    assert "attachment" not in response.get("Content-Disposition", "")
+
+
+def test_the_analysts_download_says_the_counts_are_perturbed(survey, analyst, owner):
+    # 7 respondents, k = 5: the unfiltered survey may be shown.
+    text = analyst.get(url("tables", "csv")).content.decode("utf-8-sig")
+    assert "возмущ" in text.casefold() or "perturbed" in text
+    assert "perturbed" not in owner.get(url("tables", "csv")).content.decode("utf-8-sig")
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav"])
-def test_responses_export_runs_as_a_job_and_downloads(survey, analyst, fmt, tmp_path, settings):
+def test_responses_export_runs_as_a_job_and_downloads(survey, owner, fmt, tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path
+    analyst = owner
     started = analyst.post(url("export_start"), {"format": fmt, "f": "level:central"})
     job = ExportJob.objects.get()
     assert started["Location"] == url("export", job.pk)
@@ -163,17 +193,22 @@ def test_responses_export_runs_as_a_job_and_downloads(survey, analyst, fmt, tmp_
         assert len(frame) == 6 and meta.column_names_to_labels
 
 
-def test_an_export_of_a_group_below_k_is_refused(survey, analyst):
-    response = analyst.post(url("export_start"), {"format": "csv", "f": "level:local"})
+def test_an_export_of_a_group_below_k_is_refused(survey, owner):
+    response = owner.post(url("export_start"), {"format": "csv", "f": "level:local"})
     assert response.status_code == 400
     assert not ExportJob.objects.exists()
 
 
-def test_crosstab_page_shows_counts_and_the_test(survey, analyst):
-    page = analyst.get(url("crosstab") + "?q=barriers&by=level").content.decode()
+def test_crosstab_page_shows_exact_counts_and_the_test_to_the_researcher(survey, owner):
+    page = owner.get(url("crosstab") + "?q=barriers&by=level").content.decode()
     assert 'id="crosstab"' in page and 'id="crosstab-test"' in page
-    # The local group has one respondent: its column is withheld.
-    assert "—" in page
+    assert 'id="withheld-columns"' not in page and 'id="protection"' not in page
+
+
+def test_crosstab_leaves_small_groups_out_for_the_analyst(survey, analyst):
+    page = analyst.get(url("crosstab") + "?q=barriers&by=level").content.decode()
+    # 1 local respondent; 6 central leave 1 outside: neither column is shown.
+    assert 'id="withheld-columns"' in page and 'id="protection"' in page
 
 
 def test_crosstab_refuses_a_question_that_cannot_split(survey, analyst):
