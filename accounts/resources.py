@@ -3,7 +3,9 @@
 Columns: survey (slug), email, external_id, organisation, region, language. Only `survey` and
 `organisation` and one of `email`/`external_id` are needed; missing optional columns are read as
 empty. The token is never read from a file: each new invitation draws its own, and a re-import of
-the same person (same survey, e-mail and external id) updates the row and keeps its token.
+the same person (same survey, e-mail and external id) updates the row and keeps its token. Once an
+anonymous survey has opened, a re-import may not move a person to another organisation or region
+(`invitation_grouping_locked`): the response rates would then tell whether they answered.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from import_export.widgets import ForeignKeyWidget
 
 from surveys.models import Survey
 
+from .invitations import GROUPING_LOCKED, invitation_grouping_locked
 from .models import Invitation
 from .permissions import surveys_editable_by
 from .uploads import row_characters_check
@@ -43,12 +46,14 @@ class InvitationResource(resources.ModelResource):
         super().__init__(**kwargs)
         self._seen: set[tuple[str, str, str]] = set()
         self._surveys: dict[str, Survey] = {}
+        self._locked: dict[int, bool] = {}
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         # The admin passes the importing user; rows may name only the surveys they may edit.
         user = kwargs.get("user") or AnonymousUser()
         self._surveys = {s.slug: s for s in surveys_editable_by(user=user)}
         self._seen = set()
+        self._locked = {}
         for column in OPTIONAL:
             if column not in (dataset.headers or ()):
                 dataset.append_col([""] * len(dataset), header=column)
@@ -76,3 +81,14 @@ class InvitationResource(resources.ModelResource):
                 message = _("“%(value)s” appears more than once in this file.")
                 raise ValidationError({column: message % {"value": row[column]}})
             self._seen.add(key)
+
+    def import_instance(self, instance: Invitation, row: dict[str, Any], **kwargs: Any) -> None:
+        before = (instance.organisation, instance.region) if instance.pk else None
+        super().import_instance(instance, row, **kwargs)
+        if before is None or before == (instance.organisation, instance.region):
+            return
+        survey = instance.survey
+        if survey.pk not in self._locked:
+            self._locked[survey.pk] = invitation_grouping_locked(survey=survey)
+        if self._locked[survey.pk]:
+            raise ValidationError({"organisation": str(GROUPING_LOCKED)})

@@ -29,6 +29,16 @@ urlpatterns = [path("invitations/", include("accounts.urls_invitations")), *conf
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
+
+@pytest.fixture(autouse=True)
+def _start_limit_settings(settings) -> None:
+    # The start rate limit's settings arrive with config changes made alongside this work;
+    # until then, no limit (the tests here start a handful of drafts).
+    if not hasattr(settings, "START_RATE_LIMIT"):
+        settings.START_RATE_LIMIT = None
+        settings.START_RATE_WINDOW = 60
+
+
 HEADER = "survey,email,external_id,organisation,region,language\n"
 PAGES = (
     {"level": "local", "years": "5"},
@@ -179,6 +189,7 @@ class Invitee:
     def __init__(self, language: str = "kk") -> None:
         self.client = Client(HTTP_ACCEPT_LANGUAGE=language)
         self.key: str | None = None
+        self.pk: int | None = None
 
     def open(self, invitation: Invitation) -> Any:
         return self.client.get(reverse("surveys:invitation", args=["mini", invitation.token]))
@@ -187,11 +198,13 @@ class Invitee:
         started = self.client.post(reverse("surveys:start", args=["mini"]))
         if started.status_code == 302:
             self.key = started["Location"].rstrip("/").split("/")[-1]
+            # By its id: a completed response keeps no resume key.
+            self.pk = Response.objects.get(key=self.key).pk
         return started
 
     @property
     def response(self) -> Response:
-        return Response.objects.get(key=self.key)
+        return Response.objects.get(pk=self.pk)
 
     def answer(self) -> Any:
         """Both pages; returns the reply to the submit."""
@@ -212,7 +225,7 @@ def test_the_invitation_link_leads_to_the_welcome_page_and_starts_a_response(inv
 
     submitted = invitee.answer()
 
-    assert submitted["Location"] == reverse("surveys:thanks", args=["mini", invitee.key])
+    assert submitted.status_code == 302 and submitted["Location"].endswith("/thanks/")
     assert invitee.response.status == Response.Status.COMPLETE
     assert InvitationUse.objects.get().invitation == invitation
 
@@ -257,22 +270,24 @@ def test_a_token_completes_one_response_only(invite_only):
         assert invitee.start().status_code == 302
 
     assert first.answer().status_code == 302
-    refused = second.answer()
+    # The second browser may have continued the same draft (one draft per invitation) or its
+    # own: either way it completes nothing more.
+    refused = second.client.post(f"/s/mini/r/{second.key}/2/", {**PAGES[1], "action": "submit"})
 
+    assert refused.status_code in (403, 404)
+    assert Response.objects.filter(status=Response.Status.COMPLETE).count() == 1
+    assert InvitationUse.objects.count() == 1
+    # The token cannot start anything new either, and the first respondent's double submit is
+    # still answered with the thank-you page.
     with translation.override("ru"):
         used = translation.gettext(
             "This invitation has already been used: a response has been submitted with it. "
             "Each invitation link can submit one response only."
         )
-    assert refused.status_code == 403 and used in refused.text
-    assert second.response.status == Response.Status.DRAFT
-    assert Response.objects.filter(status=Response.Status.COMPLETE).count() == 1
-    assert InvitationUse.objects.count() == 1
-    # The token cannot start anything new either, and the first respondent's double submit is
-    # still answered with the thank-you page.
-    assert second.open(invitation).status_code == 403
+    reopened = second.open(invitation)
+    assert reopened.status_code == 403 and used in reopened.text
     again = first.client.post(f"/s/mini/r/{first.key}/2/", {**PAGES[1], "action": "submit"})
-    assert again["Location"] == reverse("surveys:thanks", args=["mini", first.key])
+    assert again.status_code == 302 and again["Location"].endswith("/thanks/")
 
 
 # Anonymity
@@ -298,7 +313,8 @@ def test_no_relation_leads_between_responses_and_invitations():
 
 def test_an_invitation_use_keeps_neither_time_nor_order():
     fields = {f.name: f for f in InvitationUse._meta.concrete_fields}
-    assert set(fields) == {"invitation"}
+    # `settled` says only whether the batch rewrite has run (invitation_uses_settle).
+    assert set(fields) == {"invitation", "settled"}
     assert InvitationUse._meta.pk.name == "invitation"  # no sequence number of its own
 
 
@@ -387,16 +403,20 @@ def test_the_rates_page_shows_counts_by_group_and_no_one_by_name(researcher, min
 # E-mails
 
 
-def test_invitation_emails_go_out_in_the_invitees_language_with_the_link(researcher, mini_survey):
+def test_invitation_emails_go_out_in_the_invitees_language_with_the_link(
+    researcher, mini_survey, django_capture_on_commit_callbacks
+):
     kk, ru_ = (invite(mini_survey, organisation=lang, language=lang)[0] for lang in ("kk", "ru"))
     no_email = Invitation.objects.create(survey=mini_survey, external_id="EMP-1", organisation="x")
     chosen = [kk.pk, ru_.pk, no_email.pk]
 
-    done = researcher.post(
-        "/admin/accounts/invitation/",
-        {"action": "send_emails", "_selected_action": chosen},
-        follow=True,
-    )
+    # The worker runs at the commit (eager Celery in tests), not inside the admin request.
+    with django_capture_on_commit_callbacks(execute=True):
+        done = researcher.post(
+            "/admin/accounts/invitation/",
+            {"action": "send_emails", "_selected_action": chosen},
+            follow=True,
+        )
 
     assert done.status_code == 200
     assert sorted(m.to[0] for m in mail.outbox) == [kk.email, ru_.email]
