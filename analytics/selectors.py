@@ -244,6 +244,7 @@ class PairCounts:
     # group -> respondents of the whole selection in that group, answered `question` or not:
     # the size of the group a column describes, for the group thresholds.
     group_totals: dict[str, int] = field(default_factory=dict)
+    group_total_keys: dict[str, int] = field(default_factory=dict)
 
 
 def pair_counts_get(
@@ -277,7 +278,8 @@ def pair_counts_get(
     cells = both.groupby(["option", "group"]).agg(n=("response", "nunique"), key=("key", "sum"))
     people = both.drop_duplicates("response")
     sizes = people.groupby("group").agg(n=("response", "nunique"), key=("key", "sum"))
-    totals = groups.drop_duplicates("response").groupby("group")["response"].nunique()
+    members = groups.drop_duplicates("response").merge(keys, on="response")
+    totals = members.groupby("group").agg(n=("response", "nunique"), key=("key", "sum"))
     return PairCounts(
         cells={(o, g): int(row.n) for (o, g), row in cells.iterrows()},
         group_sizes={g: int(row.n) for g, row in sizes.iterrows()},
@@ -285,5 +287,6 @@ def pair_counts_get(
         cell_keys={(o, g): int(row.key) for (o, g), row in cells.iterrows()},
         group_keys={g: int(row.key) for g, row in sizes.iterrows()},
         respondents_key=int(people["key"].sum()),
-        group_totals={g: int(n) for g, n in totals.items()},
+        group_totals={g: int(row.n) for g, row in totals.iterrows()},
+        group_total_keys={g: int(row.key) for g, row in totals.iterrows()},
     )
