@@ -1,5 +1,5 @@
-"""Uploaded files checked before anything reads them: the type, by extension and by content, and
-the size.
+"""Uploaded files checked before anything reads them: the type, by extension and by content, the
+size, and for a workbook what it unpacks to (accounts.xlsx_guard).
 
 The extension alone proves nothing (a renamed PNG is still a PNG), so each allowed type has a
 sniffer that looks at the bytes: an XLSX is a ZIP holding a workbook, a CSV is UTF-8 text.
@@ -20,6 +20,8 @@ from django.core.files import File
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ImportForm
+
+from .xlsx_guard import xlsx_bounds_check, xlsx_directory_check
 
 MEGABYTE = 1024 * 1024
 DEFAULT_MAX_BYTES = 10 * MEGABYTE
@@ -57,7 +59,9 @@ def _xlsx_problem(file: File) -> str | None:
     if _head(file, len(ZIP_MAGIC)) != ZIP_MAGIC:
         return "content"
     # Any ZIP starts like this (a .docx too): the workbook's own parts must be inside. Only the
-    # directory at the end is read, nothing is decompressed.
+    # directory at the end is read, nothing is decompressed; its size first, as `ZipFile()`
+    # builds an object for every entry it lists.
+    xlsx_directory_check(file=file)
     try:
         with zipfile.ZipFile(file) as archive:
             names = set(archive.namelist())
@@ -93,7 +97,8 @@ def _megabytes(size: int) -> str:
 
 def upload_check(*, file: File, allowed: set[str], max_bytes: int) -> None:
     """Raise ValidationError unless `file` is one of the `allowed` types (extensions without the
-    dot: "csv", "xlsx") by name and by content, and at most `max_bytes` long."""
+    dot: "csv", "xlsx") by name and by content, and at most `max_bytes` long; a workbook also
+    within the bounds of `xlsx_bounds_check` (the XLSX_MAX_* settings)."""
     unknown = set(allowed) - SNIFFERS.keys()
     if unknown:
         raise ValueError(f"No content check for {', '.join(sorted(unknown))}")
@@ -117,6 +122,10 @@ def upload_check(*, file: File, allowed: set[str], max_bytes: int) -> None:
         raise ValidationError(
             error_messages[problem], code=problem, params={"name": name, "type": kind.upper()}
         )
+    if kind == "xlsx":
+        # Whoever reads the workbook next (openpyxl under pyxform or django-import-export) would
+        # unpack it whole and expand every shared string into every cell that uses it.
+        xlsx_bounds_check(file=file)
 
 
 def row_characters_check(row: Mapping[str, Any]) -> None:
@@ -134,8 +143,9 @@ def row_characters_check(row: Mapping[str, Any]) -> None:
 
 
 class CheckedImportForm(ImportForm):
-    """django-import-export's import form, refusing a file of the wrong type or size before the
-    importer reads it. Set as `import_form_class` on an ImportExportModelAdmin.
+    """django-import-export's import form, refusing a file of the wrong type or size, or a
+    workbook too large once unpacked, before the importer reads it. Set as `import_form_class` on
+    an ImportExportModelAdmin.
 
     The types allowed are the admin's import formats that have a content check (CSV, XLSX).
     """

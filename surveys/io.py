@@ -24,6 +24,7 @@ from typing import IO, Any, Protocol
 from xml.etree.ElementTree import ParseError
 
 import openpyxl
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone, translation
@@ -32,6 +33,8 @@ from django.utils.translation import gettext_lazy
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils.exceptions import InvalidFileException
+
+from accounts.xlsx_guard import xlsx_bounds_check
 
 from .answers import answers_to_wide, wide_columns
 from .models import LANGUAGES, Answer, Response, Survey
@@ -182,6 +185,17 @@ XLSX_ERRORS = (
 
 
 def _xlsx_records(path: Path) -> Iterator[list[str]]:
+    # Bounded before openpyxl opens it: it would expand a shared string into every cell using it
+    # and fill every row up to the last column a sheet claims (accounts.xlsx_guard).
+    try:
+        xlsx_bounds_check(file=path)
+    except ValidationError as exc:
+        hints = []
+        if exc.code in ("unpacked", "text", "cells"):
+            hints = [_("A larger file can be imported as CSV, or split into several workbooks.")]
+        raise WideFileError(*exc.messages, *hints) from exc
+    except OSError as exc:
+        raise WideFileError(_("Cannot read the file: %(error)s") % {"error": exc}) from exc
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except XLSX_ERRORS as exc:

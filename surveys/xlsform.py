@@ -9,16 +9,18 @@ is reported at once, by sheet and row, and nothing is stored unless there are no
 from __future__ import annotations
 
 import re
-import zipfile
 from io import BytesIO
 from pathlib import PurePath
 from typing import IO, Any
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert
+
+from accounts.xlsx_guard import xlsx_bounds_check
 
 from .definitions import DefinitionError, definition_check, questionnaire_export, questionnaire_load
 from .models import Survey
@@ -27,9 +29,9 @@ from .xlsform_sheets import SETTINGS, SURVEY, Problem
 from .xlsform_write import workbook_write
 
 RESERVED_SLUGS = {"new", "import"}
-# What the workbook's parts may add up to once unpacked: a 10 MB upload of real text unpacks to
-# well under this, a "zip bomb" to far more.
-MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+# What the workbook's parts may add up to once unpacked; None is settings.XLSX_MAX_UNPACKED_BYTES
+# (50 MB by default: an XLSForm of real text unpacks to well under 1 MB, a "zip bomb" to far more).
+MAX_UNPACKED_BYTES: int | None = None
 _ROW = re.compile(r"^\[row : (?P<row>\d+)\]\s*")
 _SHEET = re.compile(r"On the '(?P<sheet>\w+)' sheet")
 
@@ -59,13 +61,16 @@ def _pyxform_problems(content: bytes) -> list[Problem]:
     return []
 
 
-def _unpacked_too_big(content: bytes) -> bool:
-    # Only the archive's directory is read; a file that is no ZIP is the reader's to refuse.
+def _bounds_problems(file: IO[bytes]) -> list[Problem]:
+    """The workbook refused before pyxform or openpyxl unpack it (accounts.xlsx_guard): both
+    hold every part and every cell's text in memory, a shared string once per cell using it."""
     try:
-        with zipfile.ZipFile(BytesIO(content)) as archive:
-            return sum(info.file_size for info in archive.infolist()) > MAX_UNPACKED_BYTES
-    except (zipfile.BadZipFile, OSError, EOFError):
-        return False
+        xlsx_bounds_check(file=file, max_unpacked_bytes=MAX_UNPACKED_BYTES)
+    except ValidationError as exc:
+        if exc.code == "unpacked":
+            return [Problem("workbook", None, _("the workbook is too large once unpacked"))]
+        return [Problem("workbook", None, message) for message in exc.messages]
+    return []
 
 
 def _merge(mine: list[Problem], more: list[Problem], by_row: bool = False) -> list[Problem]:
@@ -112,11 +117,11 @@ def xlsform_import(
 
     The slug is `slug` if given, else the settings' form_id (normalised), else the file name.
     """
+    refused = _bounds_problems(file)
+    if refused:
+        raise XLSFormError(refused)
     file.seek(0)
     content = file.read()
-    if _unpacked_too_big(content):
-        message = _("the workbook is too large once unpacked")
-        raise XLSFormError([Problem("workbook", None, message)])
     stem = PurePath(getattr(file, "name", "") or "").stem
     reading = workbook_read(content=content, fallback_slug=stem or "xlsform", slug=slug)
     problems = list(reading.problems)

@@ -166,3 +166,27 @@ def test_an_imported_row_with_control_characters_is_refused_by_column():
 
 def test_an_imported_row_with_tabs_and_line_breaks_passes():
     row_characters_check({"label_kk": "бір\tекі\r\nүш", "position": 3, "blank": None})
+
+
+def test_a_zip_listing_thousands_of_entries_is_refused_before_its_directory_is_parsed(
+    monkeypatch,
+):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for n in range(2000):
+            archive.writestr(f"{n}.xml", b"")
+    # zipfile.ZipFile() would build an object for each entry: it must not be reached.
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", lambda *a, **k: pytest.fail("ZipFile()"))
+    assert refusal("questions.xlsx", out.getvalue()).code == "entries"
+
+
+def test_a_workbook_whose_cells_repeat_one_long_text_is_refused_by_the_admin_form(settings):
+    book = Workbook()
+    for _n in range(20):
+        book.active.append(["x" * 1000])
+    out = io.BytesIO()
+    book.save(out)
+    settings.XLSX_MAX_TEXT_CHARS = 10_000
+    form = import_form("questions.xlsx", out.getvalue())
+    assert not form.is_valid()
+    assert form.errors.as_data()["import_file"][0].code == "text"

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
 
 from surveys.xlsform import XLSFormError, xlsform_import
 
@@ -26,9 +27,11 @@ class Command(BaseCommand):
             with file.open("rb") as handle:
                 survey = xlsform_import(file=handle, user=user, slug=slug)
         except OSError as exc:
-            raise CommandError(f"Cannot read {file}: {exc}") from exc
+            raise CommandError(_("Cannot read the file: %(error)s") % {"error": exc}) from exc
         except XLSFormError as exc:
+            # The problems are in the active language (a refused bomb's too): so is the heading.
+            heading = _("%(file)s was not imported; nothing was stored.") % {"file": file}
             lines = "\n".join(str(problem) for problem in exc.problems)
-            raise CommandError(f"{file} was not imported:\n{lines}") from exc
+            raise CommandError(f"{heading}\n{lines}") from exc
         count = survey.questions.count()
         self.stdout.write(self.style.SUCCESS(f"Imported {survey.slug}: {count} questions."))
