@@ -2,8 +2,8 @@
 
 A role is a group whose permissions are exactly the ones listed here: `roles_ensure` creates the
 groups and brings their permissions back to this list, so it can run on every deploy and from
-`demo_accounts`. The data migration `accounts/0001_roles` carries its own copy of these lists,
-because a migration must keep working after this module changes.
+`demo_accounts`. The data migrations (`accounts/0001_roles`, `0003`, `0005`) carry their own
+copies of these lists, because a migration must keep working after this module changes.
 """
 
 from __future__ import annotations
@@ -30,7 +30,10 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
         "accounts.add_invitation",
         "accounts.change_invitation",
     ),
-    RESULTS_ADMIN: ("view_survey", "view_response"),
+    # Aggregates only: never a single response, in the admin or anywhere (accounts.permissions).
+    # A results admin the owner grants microdata to by name reaches the response pages through
+    # the grant (accounts.admin.MicrodataScopedAdmin), not through this role.
+    RESULTS_ADMIN: ("view_survey",),
 }
 
 APP_LABEL = "surveys"

@@ -6,7 +6,9 @@ same reason the questionnaire's structure is written through the builder's servi
 (`admin_structure`): the lock after responses, the record of wording fixes, the parity gate on
 publishing and the structure check hold here too. The text change record is read-only.
 Every page, choice list and import row is limited to the surveys the user may edit
-(`accounts.admin.SurveyScopedAdmin`); another survey's page answers 404.
+(`accounts.admin.SurveyScopedAdmin`); another survey's page answers 404. Responses are shown only
+to users with microdata access to their survey (`accounts.admin.MicrodataScopedAdmin`): results
+admins, who see aggregates only, never open one here.
 """
 
 from __future__ import annotations
@@ -28,7 +30,14 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
 
-from accounts.admin import SurveyScopedAdmin, SurveyScopedImport, SurveyShareInline
+from accounts.admin import (
+    MicrodataGrantInline,
+    MicrodataGrantsAdmin,
+    MicrodataScopedAdmin,
+    SurveyScopedAdmin,
+    SurveyScopedImport,
+    SurveyShareInline,
+)
 from accounts.uploads import CheckedImportForm
 
 from .admin_forms import OptionFormSet, QuestionAdminForm, ScaleLabelFormSet, SectionAdminForm
@@ -112,7 +121,7 @@ class QuestionInline(StructureInline, admin.TabularInline):
 
 
 @admin.register(Survey)
-class SurveyAdmin(SurveyScopedAdmin, StructureAdmin, admin.ModelAdmin):
+class SurveyAdmin(MicrodataGrantsAdmin, SurveyScopedAdmin, StructureAdmin, admin.ModelAdmin):
     survey_path = "pk"
     list_display = ("slug", "titles", "status", "period", "question_count", "response_count")
     list_filter = ("status", "default_language")
@@ -135,7 +144,8 @@ class SurveyAdmin(SurveyScopedAdmin, StructureAdmin, admin.ModelAdmin):
         (_("Dates"), {"fields": (("opens_at", "closes_at"), ("created_at", "updated_at"))}),
     )
     formfield_overrides = COMPACT_TEXT
-    inlines = (SectionInline, QuestionInline, SurveyShareInline)
+    # Shares before grants: a grant needs the share, and the formsets are saved in this order.
+    inlines = (SectionInline, QuestionInline, SurveyShareInline, MicrodataGrantInline)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Survey | None = None):
         # Only a superuser hands a survey to someone else; a researcher's new survey is theirs.
@@ -337,7 +347,9 @@ class OptionAdmin(
     list_filter = (("question__survey", admin.RelatedOnlyFieldListFilter),)
     list_select_related = ("question__survey",)
     search_fields = ("code", "label_kk", "label_ru", "question__code")
-    raw_id_fields = ("question",)
+    # Not a raw id: its label is looked up unscoped, so `?question=<id>` on the add page named
+    # any survey's question. The autocomplete reads the (scoped) question admin's queryset.
+    autocomplete_fields = ("question",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Option | None = None):
         # The builder never moves an option to another question: its answers would follow it.
@@ -392,16 +404,28 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Response)
-class ResponseAdmin(SurveyScopedAdmin, admin.ModelAdmin):
-    """Browse responses; no adding or editing here, deleting for superusers only."""
+class ResponseAdmin(MicrodataScopedAdmin, admin.ModelAdmin):
+    """Browse responses, for microdata users only; no adding or editing, deleting for superusers.
+
+    Never shown, filtered or looked up: the resume key (whoever held the link), the invitation
+    tag (which invitation a draft belongs to) and the record key (the cell key method's secret
+    per response, `analytics.disclosure`). The changelist accepts only its own filters' lookups,
+    so `?key=...` cannot test whether a key or tag belongs to some response.
+    """
 
     list_display = ("id", "survey", "language", "status", "source", "submitted_at")
     list_filter = (("survey", admin.RelatedOnlyFieldListFilter), "status", "language", "source")
     list_select_related = ("survey",)
+    fields = ("survey", "language", "status", "source", "started_at", "updated_at", "submitted_at")
+    readonly_fields = fields
     inlines = (AnswerInline,)
+    # The lookups that `list_filter` itself writes into the URL, and no other.
+    allowed_lookups = frozenset(
+        {"survey__id__exact", "status__exact", "language__exact", "source__exact"}
+    )
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Response | None = None) -> list[str]:
-        return [f.name for f in Response._meta.concrete_fields if not f.primary_key]
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+        return lookup in self.allowed_lookups
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

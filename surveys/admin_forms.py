@@ -8,8 +8,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import surveys_editable_by
 
 from .admin_writes import dry_run, messages_of, structure_delete, structure_save
 from .models import Option, Question, Section
@@ -51,11 +54,19 @@ def _section_before(section: Section) -> Q:
 
 
 def _survey_id(form: forms.ModelForm) -> int | None:
-    """The survey being edited: the instance's, or the one chosen or preset on an add page."""
+    """The survey being edited: the instance's, or the one chosen or preset on an add page.
+
+    On an add page the id comes from the request (`?survey=` or the posted form), so it counts
+    only if the user may edit that survey: otherwise the page would list another researcher's
+    sections and options as choices, even while refusing the survey itself.
+    """
     if form.instance.survey_id:
         return form.instance.survey_id
     value = str(form.data.get("survey") or form.initial.get("survey") or "")
-    return int(value) if value.isdigit() else None
+    if not value.isdigit():
+        return None
+    editable = surveys_editable_by(user=getattr(form, "user", None) or AnonymousUser())
+    return int(value) if editable.filter(pk=int(value)).exists() else None
 
 
 class StructureForm(forms.ModelForm):
@@ -151,6 +162,10 @@ class QuestionAdminForm(ConditionForm):
             sections = Section.objects.select_related("survey")
             if survey_id := _survey_id(self):
                 sections = sections.filter(survey_id=survey_id)
+            else:
+                # No survey chosen yet: the sections of every survey the user edits, no other.
+                user = self.user or AnonymousUser()
+                sections = sections.filter(survey__in=surveys_editable_by(user=user).values("pk"))
             self.fields["section"].queryset = sections
 
     def earlier(self, cleaned: dict[str, Any] | None = None) -> Q | None:

@@ -27,7 +27,8 @@ def test_migration_created_both_roles():
 
     assert set(groups) == {RESEARCHER, RESULTS_ADMIN}
     assert _codenames(groups[RESEARCHER]) == set(ROLE_PERMISSIONS[RESEARCHER])
-    assert _codenames(groups[RESULTS_ADMIN]) == {"view_survey", "view_response"}
+    # 0001 gave results admins view_response; 0005 took it back (aggregates only).
+    assert _codenames(groups[RESULTS_ADMIN]) == {"view_survey"}
 
 
 def test_researcher_edits_the_questionnaire_and_only_views_responses():
@@ -56,7 +57,7 @@ def test_roles_ensure_is_idempotent_and_restores_the_list():
 
     assert Group.objects.filter(name__in=[RESEARCHER, RESULTS_ADMIN]).count() == 2
     assert {g.pk for g in first.values()} == {g.pk for g in second.values()}
-    assert _codenames(second[RESULTS_ADMIN]) == {"view_survey", "view_response"}
+    assert _codenames(second[RESULTS_ADMIN]) == {"view_survey"}
 
 
 def test_roles_ensure_works_on_a_database_without_groups():

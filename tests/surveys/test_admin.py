@@ -10,6 +10,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
+from accounts.roles import RESEARCHER, RESULTS_ADMIN
 from surveys.builder_selectors import survey_parity_get
 from surveys.models import Option, Question, Response, Survey, TextChange
 from surveys.resources import OptionResource, QuestionResource
@@ -577,3 +578,162 @@ def test_admin_option_export_keeps_a_formula_looking_label_as_text(researcher, m
     book = openpyxl.load_workbook(io.BytesIO(_admin_export(researcher, "xlsx")))
     cells = [c for row in book.active.iter_rows() for c in row if c.value == option.label_ru]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+# Add and change pages list only what the user may edit: no other researcher's survey, section,
+# question or option appears as a choice, a preset value or an autocomplete result.
+
+MINI_TEXTS = ("Центральный", "Орталық", "Первый раздел", "mini/one", "level=central")
+
+
+@pytest.fixture
+def stranger(mini_survey, researcher) -> tuple[Client, Survey]:
+    """Another researcher ("sam") with a survey of his own; the mini survey is rita's."""
+    client = staff_client("sam", RESEARCHER)
+    own = Survey.objects.create(
+        slug="own",
+        title_kk="Өз",
+        title_ru="Своя",
+        owner=get_user_model().objects.get(username="sam"),
+    )
+    section = own.sections.create(position=1, code="s1", title_kk="Б", title_ru="Р")
+    pick = own.questions.create(
+        section=section, position=1, code="pick", type="single", text_kk="Т", text_ru="Т"
+    )
+    pick.options.create(position=1, code="yes", label_kk="Иә", label_ru="Да")
+    own.questions.create(
+        section=section, position=2, code="after", type="short_text", text_kk="Т", text_ru="Т"
+    )
+    return client, own
+
+
+def _survey_of(obj: object) -> int | None:
+    """The survey a questionnaire object belongs to; None for anything else (users...)."""
+    if isinstance(obj, Survey):
+        return obj.pk
+    if isinstance(obj, Option):
+        return obj.question.survey_id
+    return getattr(obj, "survey_id", None)
+
+
+def _choices(page) -> dict[str, set[int | None]]:
+    """Every choice list of the page's form and inlines: field -> the surveys of its objects."""
+    forms_ = [("", page.context["adminform"].form)]
+    for inline in page.context["inline_admin_formsets"]:
+        forms_.append((inline.formset.prefix + "-", inline.formset.empty_form))
+    found: dict[str, set[int | None]] = {}
+    for prefix, form in forms_:
+        for name, field in form.fields.items():
+            queryset = getattr(field, "queryset", None)
+            # An inline row's hidden primary key offers no choice; its value is the row's own.
+            if queryset is not None and not field.widget.is_hidden:
+                found[prefix + name] = {_survey_of(obj) for obj in queryset}
+    return found
+
+
+PAGES = (
+    "/admin/surveys/survey/add/",
+    "/admin/surveys/survey/{own}/change/",
+    "/admin/surveys/section/add/",
+    "/admin/surveys/section/add/?survey={mini}",
+    "/admin/surveys/section/{own_section}/change/",
+    "/admin/surveys/question/add/",
+    "/admin/surveys/question/add/?survey={mini}",
+    "/admin/surveys/question/add/?survey={own}",
+    "/admin/surveys/question/add/?survey={mini}&section={mini_section}",
+    "/admin/surveys/question/{own_question}/change/",
+    "/admin/surveys/question/{own_after}/change/",
+    "/admin/surveys/option/add/",
+    "/admin/surveys/option/add/?question={mini_question}",
+    "/admin/surveys/option/{own_option}/change/",
+)
+
+
+@pytest.mark.parametrize("template", PAGES)
+def test_admin_pages_offer_only_the_users_own_surveys(stranger, mini_survey, template):
+    client, own = stranger
+    ids = {
+        "own": own.pk,
+        "mini": mini_survey.pk,
+        "own_section": own.sections.get().pk,
+        "mini_section": mini_survey.sections.get(code="one").pk,
+        "own_question": own.questions.get(code="pick").pk,
+        "own_after": own.questions.get(code="after").pk,
+        "mini_question": question_of(mini_survey, "level").pk,
+        "own_option": Option.objects.get(question__survey=own).pk,
+    }
+
+    page = client.get(template.format(**ids))
+
+    assert page.status_code == 200
+    for field, surveys in _choices(page).items():
+        assert surveys <= {own.pk, None}, field
+    for text in MINI_TEXTS:
+        assert text not in page.text
+    # A preset question shows neither as a chosen option nor as a raw id's label and link.
+    assert f'<option value="{ids["mini_question"]}" selected>' not in page.text
+    assert (
+        f"/question/{ids['mini_question']}/change/" not in page.text and ">level<" not in page.text
+    )
+
+
+def test_the_owner_still_gets_the_preset_question_and_its_conditions(researcher, mini_survey):
+    level = question_of(mini_survey, "level")
+
+    option = researcher.get(f"/admin/surveys/option/add/?question={level.pk}")
+    question = researcher.get(f"/admin/surveys/question/add/?survey={mini_survey.pk}")
+
+    assert f'<option value="{level.pk}" selected>' in option.text
+    conditions = question.context["adminform"].form.fields["show_if_options"].queryset
+    assert {str(o) for o in conditions} >= {"level=central", "level=local"}
+
+
+def test_posting_another_researchers_survey_shows_none_of_it(stranger, mini_survey):
+    client, own = stranger
+    data = {
+        "survey": mini_survey.pk,
+        "section": mini_survey.sections.get(code="one").pk,
+        "position": "9",
+        "code": "sneak",
+        "type": "short_text",
+        "widget": "radio",
+        "text_kk": "Т",
+        "text_ru": "Т",
+        **{
+            f"{p}-{k}": "0"
+            for p in ("options", "rows", "scale_labels")
+            for k in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    }
+
+    page = client.post("/admin/surveys/question/add/", data)
+
+    assert page.status_code == 200 and not mini_survey.questions.filter(code="sneak").exists()
+    for field, surveys in _choices(page).items():
+        assert surveys <= {own.pk, None}, field
+    for text in MINI_TEXTS:
+        assert text not in page.text
+
+
+@pytest.mark.parametrize(("user", "sees_mini"), [("sam", False), ("rita", True)])
+def test_the_question_autocomplete_is_scoped(stranger, mini_survey, user, sees_mini):
+    client = stranger[0] if user == "sam" else None
+    if client is None:
+        client = Client()
+        client.force_login(get_user_model().objects.get(username="rita"))
+    url = "/admin/autocomplete/?app_label=surveys&model_name=option&field_name=question&term="
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    ids = {int(row["id"]) for row in response.json()["results"]}
+    questions = Question.objects.filter(pk__in=ids)
+    assert questions.exists()
+    assert {q.survey.slug for q in questions} == ({"mini"} if sees_mini else {"own"})
+
+
+def test_the_autocomplete_refuses_a_results_admin(mini_survey):
+    client = staff_client("ana", RESULTS_ADMIN)
+    url = "/admin/autocomplete/?app_label=surveys&model_name=option&field_name=question&term="
+
+    assert client.get(url).status_code == 403
