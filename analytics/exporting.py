@@ -8,7 +8,6 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from surveys.io import responses_export
 from surveys.models import Survey
@@ -23,20 +22,12 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000
 
 
-class ExportRefused(Exception):
-    """The export would single out a group smaller than the survey's smallest shown group."""
-
-
 def export_request(
     *, survey: Survey, fmt: str, language: str, filters: Filters, user: object
 ) -> ExportJob:
     schema = survey_schema_get(survey=survey)
+    # No group threshold: only microdata users export, and they see every response anyway.
     total = responses_selected(survey=survey, schema=schema, filters=filters).count()
-    if filters and total < survey.min_cell_size:
-        raise ExportRefused(
-            _("The filtered group has fewer than %(k)d respondents; its answers are not exported.")
-            % {"k": survey.min_cell_size}
-        )
     with transaction.atomic():
         job = ExportJob.objects.create(
             survey=survey,

@@ -20,7 +20,7 @@ from surveys.selectors import survey_schema_get
 from . import downloads
 from .crosstab import crosstab_compute
 from .disclosure import Parameters, protection_note, refusal_message, viewer_results
-from .exporting import ExportRefused, export_request
+from .exporting import export_request
 from .models import ExportJob, JobStatus
 from .presentation import composition_from_tables, tables_localize
 from .selectors import FilterError, Filters, filters_normalize
@@ -193,9 +193,6 @@ def export_start(request: HttpRequest, slug: str) -> HttpResponse:
         )
     except FilterError as error:
         return _bad_filter(request, survey, error)
-    except ExportRefused as refused:
-        context = {"survey": survey, "lang": _language(), "message": str(refused)}
-        return render(request, "analytics/bad_filter.html", context, status=400)
     detail = {"format": fmt, "filters": filters, "language": language, "export": job.pk}
     audit_record(
         user=request.user, action=AuditEvent.Action.EXPORT_REQUEST, survey=survey, detail=detail
