@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -111,3 +111,14 @@ def snapshot_compute(*, snapshot_id: int) -> None:
 
 def snapshot_fail(*, snapshot_id: int, error: str) -> None:
     ResultSnapshot.objects.filter(pk=snapshot_id).update(status=JobStatus.ERROR, error=error)
+
+
+# A snapshot nobody asked for in this long is deleted; asking again recomputes it.
+SNAPSHOT_KEPT = timedelta(days=30)
+
+
+def snapshots_purge(*, now: datetime | None = None) -> int:
+    """Delete result snapshots not requested for `SNAPSHOT_KEPT`; idempotent."""
+    cutoff = (now or timezone.now()) - SNAPSHOT_KEPT
+    deleted, _by_model = ResultSnapshot.objects.filter(requested_at__lt=cutoff).delete()
+    return deleted

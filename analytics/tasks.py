@@ -9,6 +9,7 @@ from django.db import OperationalError
 
 from .exporting import export_build, export_fail
 from .services import snapshot_compute, snapshot_fail
+from .services import snapshots_purge as snapshots_purge_run
 
 # A worker killed mid-task leaves the message unacknowledged: another worker runs it again.
 # Only a lost database connection is worth a retry; anything else is recorded as the job's error.
@@ -45,3 +46,9 @@ def build_export(job_id: int) -> None:
         lambda: export_build(job_id=job_id),
         lambda error: export_fail(job_id=job_id, error=error),
     )
+
+
+@shared_task
+def snapshots_purge() -> int:
+    """Beat: old result snapshots (config/celery.py)."""
+    return snapshots_purge_run()

@@ -168,3 +168,24 @@ def test_a_snapshot_lost_in_flight_is_queued_again(
     assert len(callbacks) == (1 if requeued else 0)
     snapshot.refresh_from_db()
     assert (snapshot.status == JobStatus.COMPLETE) is requeued
+
+
+def test_snapshots_not_requested_for_a_month_are_purged(
+    mini_survey, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from analytics.models import ResultSnapshot
+    from analytics.services import snapshots_purge
+
+    with django_capture_on_commit_callbacks(execute=True):
+        old = results_request(survey=mini_survey, filters={})
+        fresh = results_request(survey=mini_survey, filters={"level": ["central"]})
+    ResultSnapshot.objects.filter(pk=old.pk).update(
+        requested_at=timezone.now() - timedelta(days=31)
+    )
+    assert snapshots_purge() == 1
+    assert list(ResultSnapshot.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert snapshots_purge() == 0
