@@ -93,6 +93,8 @@ def server_env(*, database_url: str, redis_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "PYTHONPATH": str(ROOT),
+        # Every simulated respondent starts from 127.0.0.1: no start rate limit.
+        "START_RATE_LIMIT": "0",
     }
 
 

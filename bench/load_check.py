@@ -13,12 +13,22 @@ if TYPE_CHECKING:
 
 
 def database_check(*, survey: Any, result: LoadResult) -> list[str]:
-    """Every way the stored responses differ from what the respondents saw; empty when sound."""
+    """Every way the stored responses differ from what the respondents saw; empty when sound.
+
+    A draft is found by the key the respondent was sent to. A completed response keeps no key
+    (and, in an anonymous survey, only the day of its times), so the completed ones are matched
+    to the respondents who were thanked by their answers. Completed responses are those submitted
+    since the run began (since its day in an anonymous survey: with --reuse, an earlier run of
+    the same day shows up as responses claimed by no respondent).
+    """
+    from collections import Counter
+
     from django.db.models import Count
 
     from surveys.answers import answers_to_wide
     from surveys.models import Answer, Response
     from surveys.selectors import answers_from_rows, survey_schema_get
+    from surveys.services import day_of
     from surveys.validation import response_validate
 
     schema = survey_schema_get(survey=survey)
@@ -26,45 +36,61 @@ def database_check(*, survey: Any, result: LoadResult) -> list[str]:
         f"{len(s)} request(s) failed or answered 5xx" for s in [result.server_errors()] if s
     ]
     problems += [f"respondent: {r.problem}" for r in result.respondents if r.problem]
-    stored = {
+    responses = Response.objects.filter(survey=survey)
+    drafts = {
         str(r.key): r
-        for r in Response.objects.filter(survey=survey, started_at__gte=result.started_at)
+        for r in responses.filter(status=Response.Status.DRAFT, started_at__gte=result.started_at)
     }
+    since = day_of(result.started_at) if survey.anonymous else result.started_at
+    completes = list(responses.filter(status=Response.Status.COMPLETE, submitted_at__gte=since))
+    ours = [*drafts.values(), *completes]
     rows: dict[int, list[tuple]] = defaultdict(list)
-    for response_id, *row in Answer.objects.filter(response__in=stored.values()).values_list(
+    for response_id, *row in Answer.objects.filter(response__in=ours).values_list(
         "response_id", "question_id", "option_id", "row_id", "value_int", "value_text"
     ):
         rows[response_id].append(tuple(row))
+
+    def held_of(response: Any) -> dict[str, str]:
+        return answers_to_wide(schema, answers_from_rows(schema, rows[response.pk]))
+
+    def frozen(wide: dict[str, str]) -> tuple:
+        return tuple(sorted(wide.items()))
+
+    unclaimed = Counter()
+    for response in completes:
+        held = held_of(response)
+        if not response_validate(schema=schema, data=held).is_valid:
+            problems.append(f"complete response #{response.pk} breaks a rule")
+        unclaimed[frozen(held)] += 1
     claimed: set[str] = set()
     for respondent in result.respondents:
         if len(respondent.keys) > 1:
             problems.append(f"one respondent was given {len(respondent.keys)} responses")
         claimed |= respondent.keys
+        posted = {k: " ".join(v) for k, v in respondent.answers.items()}
+        expected = answers_to_wide(schema, response_validate(schema=schema, data=posted).answers)
         for key in respondent.keys:
-            response = stored.get(key)
-            if response is None:
-                problems.append(f"response {key} is not stored")
+            draft = drafts.get(key)
+            if respondent.thanked:
+                if draft is not None:
+                    problems.append(f"response {key} is a draft after thanked=True")
+                elif unclaimed[frozen(expected)] > 0:
+                    unclaimed[frozen(expected)] -= 1
+                else:
+                    problems.append(f"response {key} is not stored complete as posted")
                 continue
-            held = answers_to_wide(schema, answers_from_rows(schema, rows[response.pk]))
-            posted = {k: " ".join(v) for k, v in respondent.answers.items()}
-            expected = answers_to_wide(
-                schema, response_validate(schema=schema, data=posted).answers
-            )
-            complete = response.status == Response.Status.COMPLETE
-            if respondent.thanked != complete:
-                problems.append(
-                    f"response {key} is {response.status} after thanked={respondent.thanked}"
-                )
-            if complete and (
-                held != expected or not response_validate(schema=schema, data=held).is_valid
-            ):
-                problems.append(f"complete response {key} differs from the answers posted")
+            if draft is None:
+                problems.append(f"response {key} is not stored as a draft (thanked=False)")
+                continue
+            held = held_of(draft)
             wide_saved = {k for k in expected if k in respondent.saved}
-            if not complete and any(held.get(k) != expected.get(k) for k in {*held, *wide_saved}):
+            if any(held.get(k) != expected.get(k) for k in {*held, *wide_saved}):
                 problems.append(f"draft {key} holds other answers than those posted")
-    problems += [f"response {k} was started by no respondent" for k in stored.keys() - claimed]
+    problems += [f"response {k} was started by no respondent" for k in drafts.keys() - claimed]
+    if extra := sum(unclaimed.values()):
+        problems.append(f"{extra} complete response(s) were thanked to no respondent")
     duplicated = (
-        Answer.objects.filter(response__in=stored.values())
+        Answer.objects.filter(response__in=ours)
         .values("response_id", "question_id", "option_id", "row_id")
         .annotate(n=Count("id"))
         .filter(n__gt=1)

@@ -162,6 +162,16 @@ def survey_update(*, survey: Survey, user: User, data: Mapping[str, Any]) -> Sur
     k = integer_of(problems, data, "min_cell_size", survey.min_cell_size)
     if k is None or k < 1:
         problems.add("min_cell_size", "min_one")
+    # How long drafts are kept, and the invitation reminders (surveys.drafts, accounts.reminders).
+    counts = {
+        key: integer_of(problems, data, key, getattr(survey, key))
+        for key in ("draft_days", "reminder_after_days", "reminder_max")
+    }
+    for key in ("draft_days", "reminder_after_days"):
+        if counts[key] is None or counts[key] < 1:
+            problems.add(key, "min_one")
+    if counts["reminder_max"] is None or counts["reminder_max"] < 0:
+        problems.add("reminder_max", "out_of_range", low=0, high=32767)
     opens_at = _datetime_of(problems, data, "opens_at", survey.opens_at)
     closes_at = _datetime_of(problems, data, "closes_at", survey.closes_at)
     if opens_at and closes_at and closes_at <= opens_at:
@@ -174,6 +184,8 @@ def survey_update(*, survey: Survey, user: User, data: Mapping[str, Any]) -> Sur
             setattr(survey, key, value)
         survey.default_language, survey.access, survey.min_cell_size = language, access, k
         survey.opens_at, survey.closes_at = opens_at, closes_at
+        for key, value in counts.items():
+            setattr(survey, key, value)
         survey.save()
         edit.record(survey, before)
         edit.finish(focus=("survey",))

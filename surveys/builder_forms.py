@@ -89,6 +89,10 @@ class SurveyCreateForm(BuilderForm):
         )
 
 
+# The draft and reminder settings: shown on the page, but not required in a post.
+KEPT_WHEN_ABSENT = ("draft_days", "reminder_after_days", "reminder_max")
+
+
 class SurveySettingsForm(BuilderForm):
     model = Survey
     field_names = (
@@ -101,6 +105,9 @@ class SurveySettingsForm(BuilderForm):
         "min_cell_size",
         "opens_at",
         "closes_at",
+        "draft_days",
+        "reminder_after_days",
+        "reminder_max",
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -110,6 +117,16 @@ class SurveySettingsForm(BuilderForm):
                 attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
             )
             self.fields[name].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S"]
+        # A post without them (an older page, a script) keeps what is stored: see clean().
+        for name in KEPT_WHEN_ABSENT:
+            self.fields[name].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        for name in KEPT_WHEN_ABSENT:
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
 
     def layout(self) -> Layout:
         return Layout(
@@ -122,6 +139,11 @@ class SurveySettingsForm(BuilderForm):
             ),
             Row(
                 Column("opens_at", css_class="col-md-6"), Column("closes_at", css_class="col-md-6")
+            ),
+            Row(
+                Column("draft_days", css_class="col-md-4"),
+                Column("reminder_after_days", css_class="col-md-4"),
+                Column("reminder_max", css_class="col-md-4"),
             ),
         )
 

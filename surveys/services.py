@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from django.db import transaction
@@ -17,6 +17,24 @@ from .selectors import response_answers_get, survey_schema_get
 from .validation import ValidationResult, response_validate
 
 BATCH_SIZE = 5000
+
+
+def day_of(moment: datetime) -> datetime:
+    """Midnight, in the project's time zone (TIME_ZONE), of the day `moment` falls on.
+
+    Anonymous surveys keep only the day of a response's times: an exact time could be matched
+    with the moment an invitation was used, or with a server log. The project's zone, not UTC, so
+    that the day is the one the respondent and the exports (which print local time) see.
+    """
+    zone = timezone.get_default_timezone()
+    return datetime.combine(timezone.localtime(moment, zone).date(), time.min, tzinfo=zone)
+
+
+def _times_kept(survey: Survey, moment: datetime | None) -> datetime | None:
+    """The time to store: to the day in an anonymous survey, else as given."""
+    if moment is None or not survey.anonymous:
+        return moment
+    return day_of(moment)
 
 
 class ResponseInvalid(Exception):
@@ -97,23 +115,34 @@ def responses_bulk_create(
     return count
 
 
+def _imported(survey: Survey, item: NewResponse, source: str, now: datetime) -> Response:
+    """An imported response: a complete one has no resume key (nobody resumes it) and, in an
+    anonymous survey, its times to the day like a response completed on the web."""
+    submitted = (item.submitted_at or now) if item.complete else None
+    # Without a known start, a historic response is taken to start when submitted.
+    started = item.started_at or item.submitted_at or now
+    response = Response(
+        survey=survey,
+        language=item.language,
+        source=source,
+        status=Response.Status.COMPLETE if item.complete else Response.Status.DRAFT,
+        submitted_at=_times_kept(survey, submitted),
+        started_at=_times_kept(survey, started) if item.complete else started,
+    )
+    if item.complete:
+        response.key = None
+    return response
+
+
 def _store_batch(
     survey: Survey, schema: SurveySchema, batch: list[NewResponse], source: str, now: datetime
 ) -> int:
-    responses = Response.objects.bulk_create(
-        [
-            Response(
-                survey=survey,
-                language=item.language,
-                source=source,
-                status=Response.Status.COMPLETE if item.complete else Response.Status.DRAFT,
-                submitted_at=(item.submitted_at or now) if item.complete else None,
-                # Without a known start, a historic response is taken to start when submitted.
-                started_at=item.started_at or item.submitted_at or now,
-            )
-            for item in batch
-        ]
-    )
+    built = [_imported(survey, item, source, now) for item in batch]
+    responses = Response.objects.bulk_create(built)
+    if survey.anonymous:
+        # bulk_create stamps updated_at (auto_now) with the exact time; keep the day only.
+        complete = [r.pk for r in responses if r.status == Response.Status.COMPLETE]
+        Response.objects.filter(pk__in=complete).update(updated_at=day_of(now))
     rows: list[Answer] = []
     for response, item in zip(responses, batch, strict=True):
         rows.extend(
@@ -141,13 +170,12 @@ def response_create(
         language=language, result=result, submitted_at=submitted_at, complete=complete
     )
     with transaction.atomic():
-        response = Response.objects.create(
-            survey=survey,
-            language=language,
-            source=source,
-            status=Response.Status.COMPLETE if complete else Response.Status.DRAFT,
-            submitted_at=(submitted_at or timezone.now()) if complete else None,
-        )
+        response = _imported(survey, item, source, timezone.now())
+        response.save()
+        if complete and survey.anonymous:
+            # save() stamps updated_at (auto_now) with the exact time; keep the day only.
+            response.updated_at = day_of(response.updated_at)
+            Response.objects.filter(pk=response.pk).update(updated_at=response.updated_at)
         Answer.objects.bulk_create(
             answer_rows_build(schema=schema, response_id=response.id, answers=item.result.answers)
         )
@@ -161,8 +189,15 @@ class ResponseClosed(Exception):
     """The response is complete; a respondent can no longer change it."""
 
 
-def response_start(*, survey: Survey, language: str) -> Response:
-    return Response.objects.create(survey=survey, language=language, source=Response.Source.WEB)
+def response_start(*, survey: Survey, language: str, invitation_tag: str = "") -> Response:
+    """A new draft; `invitation_tag` (surveys.drafts.invitation_tag_for) binds it to the invitation
+    it was started with, so that only a session holding that invitation opens it."""
+    return Response.objects.create(
+        survey=survey,
+        language=language,
+        source=Response.Source.WEB,
+        invitation_tag=invitation_tag,
+    )
 
 
 def response_save_page(
@@ -213,6 +248,10 @@ def response_complete(
 
     `on_complete` runs inside the completing transaction, only when this call completes the
     response; whatever it raises rolls the completion back (an invitation used twice, say).
+
+    The same transaction clears the resume key and the invitation tag: a kept key would let
+    whoever saw the link read the answers, a kept tag would tie them to the invitation. In an
+    anonymous survey the start, last save and submission are kept to the day.
     """
     with transaction.atomic():
         locked = Response.objects.select_for_update().get(pk=response.pk)
@@ -224,7 +263,18 @@ def response_complete(
             raise ResponseInvalid(result)
         if on_complete is not None:
             on_complete()
-        locked.status = Response.Status.COMPLETE
-        locked.submitted_at = timezone.now()
-        locked.save(update_fields=["status", "submitted_at", "updated_at"])
+        now = timezone.now()
+        survey = response.survey  # already read by the caller: no query
+        changes = {
+            "status": Response.Status.COMPLETE,
+            "key": None,
+            "invitation_tag": "",
+            "submitted_at": _times_kept(survey, now),
+            "updated_at": _times_kept(survey, now),
+            "started_at": _times_kept(survey, locked.started_at),
+        }
+        # update(), not save(): save() would stamp updated_at (auto_now) with the exact time.
+        Response.objects.filter(pk=locked.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(locked, field, value)
     return locked

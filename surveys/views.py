@@ -2,7 +2,12 @@
 
 An invitation-only survey is entered through `/s/<slug>/i/<token>/`, which keeps the token in the
 session (never on the response); starting needs that token unused, and completing records its
-use in the same transaction, so one token completes one response.
+use in the same transaction, so one token completes one response. Its draft carries an HMAC of the
+token (surveys.drafts) and opens only for a session holding the same token.
+
+A completed response has no resume key any more: the thank-you page is `/s/<slug>/thanks/`, shown
+to the session that completed it. A draft past its expiry (surveys.drafts) is gone for every page;
+an address whose key leads nowhere (completed, purged, never existed) gets one page saying so.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from functools import partial
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -26,6 +31,14 @@ from accounts.models import Invitation
 from accounts.permissions import survey_edit_allowed
 
 from .answers import answers_to_wide
+from .drafts import (
+    client_address,
+    draft_is_expired,
+    drafts_of_invitation,
+    invitation_tag_for,
+    invitation_tag_matches,
+    start_quota_take,
+)
 from .forms import SectionForm
 from .models import Response, Survey
 from .schema import SurveySchema
@@ -41,6 +54,9 @@ from .validation import response_validate
 
 SESSION_KEY = "saualnama_drafts"
 INVITATION_KEY = "saualnama_invitations"
+# Slugs of the surveys this session has just completed a response of: what the thank-you page and
+# a repeated last submit go by, now that the response keeps no key.
+COMPLETED_KEY = "saualnama_completed"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -82,8 +98,12 @@ def _drafts(request: HttpRequest) -> dict[str, str]:
     return request.session.get(SESSION_KEY, {})
 
 
+def _session_token(request: HttpRequest, survey: Survey) -> str | None:
+    return request.session.get(INVITATION_KEY, {}).get(survey.slug) or None
+
+
 def _session_invitation(request: HttpRequest, survey: Survey) -> Invitation | None:
-    token = request.session.get(INVITATION_KEY, {}).get(survey.slug)
+    token = _session_token(request, survey)
     if not token:
         return None
     try:
@@ -135,10 +155,38 @@ def welcome(request: HttpRequest, slug: str) -> HttpResponse:
         return _unavailable(request, survey, state)
     if refused := _invitation_gate(request, survey, state):
         return refused
-    key = _drafts(request).get(slug)
-    draft = Response.objects.filter(key=key, status=Response.Status.DRAFT).first() if key else None
+    draft = _session_draft(request, survey)
     context = {"survey": survey, "state": state, "lang": _language(request), "draft": draft}
     return render(request, "surveys/welcome.html", context)
+
+
+def _session_draft(request: HttpRequest, survey: Survey) -> Response | None:
+    """The draft this session continues: the one it started, or, in an invitation survey, the one
+    started with the session's invitation (on another device, say); never an expired one."""
+    key = _drafts(request).get(survey.slug)
+    token = _session_token(request, survey)
+    candidates = []
+    if key:
+        found = Response.objects.filter(key=key, survey=survey, status=Response.Status.DRAFT)
+        candidates.extend(found[:1])
+    if survey.access == Survey.Access.INVITATION and token:
+        candidates.extend(drafts_of_invitation(survey=survey, token=token)[:1])
+    for draft in candidates:
+        draft.survey = survey
+        if survey.access == Survey.Access.INVITATION and not invitation_tag_matches(
+            response=draft, token=token
+        ):
+            continue
+        if not draft_is_expired(response=draft):
+            return draft
+    return None
+
+
+def _start_limited(request: HttpRequest, survey: Survey, wait: int) -> HttpResponse:
+    context = {"survey": survey, "lang": _language(request), "minutes": max(-(-wait // 60), 1)}
+    http = render(request, "surveys/start_limited.html", context, status=429)
+    http["Retry-After"] = str(wait)
+    return http
 
 
 @require_POST
@@ -149,28 +197,51 @@ def start(request: HttpRequest, slug: str) -> HttpResponse:
         return _unavailable(request, survey, state)
     if refused := _invitation_gate(request, survey, state):
         return refused
-    drafts = _drafts(request)
-    existing = drafts.get(slug)
-    response = (
-        Response.objects.filter(key=existing, survey=survey, status=Response.Status.DRAFT).first()
-        if existing
-        else None
-    )
-    # A second click on "start" (or a replayed POST) continues the same draft.
+    # A second click on "start" (or a replayed POST) continues the same draft, uncounted.
+    response = _session_draft(request, survey)
     if response is None:
-        response = response_start(survey=survey, language=_language(request))
-        request.session[SESSION_KEY] = {**drafts, slug: str(response.key)}
+        if wait := start_quota_take(survey=survey, client=client_address(request.META)):
+            return _start_limited(request, survey, wait)
+        token = _session_token(request, survey)
+        tag = invitation_tag_for(token) if survey.access == Survey.Access.INVITATION else ""
+        response = response_start(survey=survey, language=_language(request), invitation_tag=tag)
+    request.session[SESSION_KEY] = {**_drafts(request), slug: str(response.key)}
     return redirect("surveys:resume", slug=slug, key=response.key)
 
 
-def _response(slug: str, key: str) -> Response:
-    return get_object_or_404(Response.objects.select_related("survey"), key=key, survey__slug=slug)
+def _draft_open(request: HttpRequest, slug: str, key: str) -> Response | HttpResponse:
+    """The draft under this key if this request may open it, else the page to answer with."""
+    response = Response.objects.select_related("survey").filter(key=key, survey__slug=slug).first()
+    if response is None:
+        survey = get_object_or_404(Survey, slug=slug)
+        if slug in request.session.get(COMPLETED_KEY, []):
+            # This session completed its response a moment ago (a repeated submit, a reload).
+            return redirect("surveys:thanks", slug=slug)
+        return _draft_gone(request, survey, "unknown", status=404)
+    survey = response.survey
+    if survey.access == Survey.Access.INVITATION and not invitation_tag_matches(
+        response=response, token=_session_token(request, survey)
+    ):
+        # Checked before anything else about the draft: a key without its invitation learns
+        # nothing, not even whether the draft has expired.
+        return _invitation_refused(request, survey, "required")
+    if response.status == Response.Status.COMPLETE:  # a key kept from before keys were cleared
+        return redirect("surveys:thanks", slug=slug)
+    if draft_is_expired(response=response):
+        return _draft_gone(request, survey, "expired", status=410)
+    return response
+
+
+def _draft_gone(request: HttpRequest, survey: Survey, reason: str, *, status: int) -> HttpResponse:
+    """`reason` is "expired" (410) or "unknown" (404: submitted, purged or never there)."""
+    context = {"survey": survey, "reason": reason, "lang": _language(request)}
+    return render(request, "surveys/draft_gone.html", context, status=status)
 
 
 def resume(request: HttpRequest, slug: str, key: str) -> HttpResponse:
-    response = _response(slug, key)
-    if response.status == Response.Status.COMPLETE:
-        return redirect("surveys:thanks", slug=slug, key=key)
+    response = _draft_open(request, slug, key)
+    if isinstance(response, HttpResponse):
+        return response
     schema = survey_schema_cached(survey=response.survey)
     answers = response_answers_get(response=response, schema=schema)
     number = response_resume_section(schema=schema, answers=answers)
@@ -183,9 +254,9 @@ def _numbers(schema: SurveySchema) -> dict[str, int]:
 
 
 def page(request: HttpRequest, slug: str, key: str, number: int) -> HttpResponse:
-    response = _response(slug, key)
-    if response.status == Response.Status.COMPLETE:
-        return redirect("surveys:thanks", slug=slug, key=key)
+    response = _draft_open(request, slug, key)
+    if isinstance(response, HttpResponse):
+        return response
     state = _availability(request, response.survey)
     if state != "open":
         return _unavailable(request, response.survey, state)
@@ -239,7 +310,8 @@ def _post_page(request, response, schema, sections, number, saved, language) -> 
             enforce_required=enforce,
         )
     except ResponseClosed:
-        return redirect("surveys:thanks", slug=response.survey.slug, key=response.key)
+        # Completed meanwhile: by this session's other request (a double submit) or its retry.
+        return _completed(request, response.survey.slug)
     blocking = {
         k: v
         for k, v in result.errors.items()
@@ -285,12 +357,20 @@ def _finish(request, response, schema, sections) -> HttpResponse:
     except InvitationUsed:
         # Another session completed with this token first; this draft stays a draft.
         return _invitation_refused(request, survey, "used")
+    return _completed(request, slug)
+
+
+def _completed(request: HttpRequest, slug: str) -> HttpResponseRedirect:
+    """Forget the draft and the token, remember that this session completed: to the thank-you."""
     request.session[SESSION_KEY] = {k: v for k, v in _drafts(request).items() if k != slug}
     # The session held both the token and the response's key: it keeps neither.
     invitations = request.session.get(INVITATION_KEY, {})
     if slug in invitations:
         request.session[INVITATION_KEY] = {k: v for k, v in invitations.items() if k != slug}
-    return redirect("surveys:thanks", slug=slug, key=response.key)
+    completed = request.session.get(COMPLETED_KEY, [])
+    if slug not in completed:
+        request.session[COMPLETED_KEY] = [*completed, slug]
+    return redirect("surveys:thanks", slug=slug)
 
 
 def _render_page(request, response, form, sections, number, summary) -> HttpResponse:
@@ -315,9 +395,19 @@ def _render_page(request, response, form, sections, number, summary) -> HttpResp
     return render(request, "surveys/page.html", context)
 
 
-def thanks(request: HttpRequest, slug: str, key: str) -> HttpResponse:
-    response = _response(slug, key)
-    if response.status != Response.Status.COMPLETE:
-        return redirect("surveys:resume", slug=slug, key=key)
-    context = {"survey": response.survey, "preview": False, "lang": _language(request)}
+def thanks(request: HttpRequest, slug: str) -> HttpResponse:
+    """The thank-you, for the session that completed a response; anyone else goes to the welcome
+    page (the thank-you says "your answers have been submitted", which only that session knows)."""
+    survey = get_object_or_404(Survey, slug=slug)
+    if slug not in request.session.get(COMPLETED_KEY, []):
+        return redirect("surveys:welcome", slug=slug)
+    context = {"survey": survey, "preview": False, "lang": _language(request)}
     return render(request, "surveys/thanks.html", context)
+
+
+def thanks_keyed(request: HttpRequest, slug: str, key: str) -> HttpResponse:
+    """The thank-you's old address, with the key: a completed response has none any more; a draft
+    goes on where it was left."""
+    if Response.objects.filter(key=key, survey__slug=slug, status=Response.Status.DRAFT).exists():
+        return redirect("surveys:resume", slug=slug, key=key)
+    return redirect("surveys:thanks", slug=slug)

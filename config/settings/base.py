@@ -200,6 +200,31 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "inte
 
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 
+# The start rate limit (surveys.drafts.start_quota_take): at most START_RATE_LIMIT new drafts per
+# START_RATE_WINDOW seconds per client address and survey; beyond it a 429 page, and no row. Set
+# generously: a ministry behind one NAT address can have hundreds of respondents opening the same
+# e-mailed link within minutes, while a script still cannot fill the table (0: no limit).
+START_RATE_LIMIT = env.int("START_RATE_LIMIT", default=100)
+START_RATE_WINDOW = env.int("START_RATE_WINDOW", default=600)
+# The request.META key of the client's address. Behind a reverse proxy REMOTE_ADDR is the proxy
+# itself: name the header the proxy sets and overwrites (nginx `proxy_set_header X-Real-IP
+# $remote_addr;` gives HTTP_X_REAL_IP); never a header the client could send unchecked.
+START_RATE_CLIENT_META = env.str("START_RATE_CLIENT_META", default="REMOTE_ADDR")
+# The counts live in the cache: with Redis it is shared by every server process (otherwise each
+# process counts alone, and the limit is per process). Unreachable, it lets starts through.
+CACHES = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "saualnama",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # E-mail from EMAIL_URL, e.g. smtp+tls://user:password@mail.example.kz:587; the console by default.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]

@@ -18,3 +18,7 @@ WHITENOISE_AUTOREFRESH = True
 # refuses. The throttling tests switch it on (tests/accounts/test_signin.py); `force_login`
 # never goes through authenticate() at all.
 AXES_ENABLED = False
+# Each test process keeps its own counts, never in a shared Redis; the suite starts thousands of
+# drafts from 127.0.0.1, so the start limit is off unless a test sets it (tests/privacy).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+START_RATE_LIMIT = 0

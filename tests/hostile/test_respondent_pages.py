@@ -229,6 +229,7 @@ def test_every_page_answers_any_method_query_and_address(
         reverse("surveys:resume", args=[SLUG, response.key]),
         reverse("surveys:resume", args=[SLUG, uuid.uuid4()]),
         reverse("surveys:thanks", args=[SLUG, response.key]),
+        reverse("surveys:thanks", args=[SLUG]),
         f"/s/{SLUG}/r/{response.key}/{number}/",
         f"/s/{SLUG}/i/{quote(token, safe='')}/",
         f"/s/{quote(token, safe='')}/",

@@ -20,6 +20,13 @@ from django.db import connection
 from config.celery import app
 
 
+@pytest.fixture(autouse=True)
+def _no_start_limit(monkeypatch) -> None:
+    # The servers these tests start (gunicorn, config.settings.local) read the start rate limit
+    # from the environment; their respondents all start from 127.0.0.1.
+    monkeypatch.setenv("START_RATE_LIMIT", "0")
+
+
 def postgres_required() -> None:
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://postgres@127.0.0.1/…")

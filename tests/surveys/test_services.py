@@ -186,3 +186,52 @@ def test_a_deleted_option_or_a_changed_condition_renews_the_cached_schema(mini_s
     body = Question.objects.get(survey=mini_survey, code="body")
     body.show_if_options.clear()
     assert survey_schema_cached(survey=_fresh(mini_survey)).questions["body"].condition is None
+
+
+@pytest.mark.django_db
+def test_completing_clears_the_key_and_the_tag_and_keeps_the_day(mini_survey, mini_schema):
+    from django.utils import timezone
+
+    from surveys.services import day_of, response_complete, response_save_page, response_start
+
+    draft = response_start(survey=mini_survey, language="kk", invitation_tag="a" * 64)
+    for section in mini_schema.sections:
+        page = {k: v for k, v in VALID.items() if k.partition(".")[0] in section.questions}
+        response_save_page(
+            response=draft,
+            schema=mini_schema,
+            section=section.code,
+            data=page,
+            language="kk",
+            enforce_required=True,
+        )
+    started = Response.objects.get(pk=draft.pk).started_at
+
+    done = response_complete(response=draft, schema=mini_schema)
+
+    stored = Response.objects.get(pk=draft.pk)
+    assert stored.status == Response.Status.COMPLETE
+    assert stored.key is None and stored.invitation_tag == ""
+    today = day_of(timezone.now())
+    assert stored.submitted_at == stored.updated_at == today == done.submitted_at
+    assert stored.started_at == day_of(started)
+    # A second call changes nothing.
+    assert response_complete(response=draft, schema=mini_schema).submitted_at == today
+
+
+@pytest.mark.django_db
+def test_bulk_imported_complete_responses_have_no_key_and_the_day_only(mini_survey, mini_schema):
+    from datetime import UTC, datetime
+
+    from surveys.services import day_of
+
+    at = datetime(2022, 11, 10, 12, 5, 7, tzinfo=UTC)
+    result = response_validate(schema=mini_schema, data=VALID)
+    items = [
+        NewResponse(language="kk", result=result, submitted_at=at),
+        NewResponse(language="kk", result=result, complete=False),
+    ]
+    responses_bulk_create(survey=mini_survey, schema=mini_schema, items=items, source="import")
+    complete, draft = Response.objects.order_by("pk")
+    assert complete.key is None and complete.submitted_at == complete.started_at == day_of(at)
+    assert draft.key is not None and draft.submitted_at is None
