@@ -65,7 +65,10 @@ def survey_microdata_allowed(*, user: AnyUser, survey: Survey) -> bool:
         return True
     if not _signed_in(user):
         return False
-    return MicrodataGrant.objects.filter(survey=survey, user_id=user.pk).exists()
+    # A grant works beside a share: one left behind by a share deleted some other way opens
+    # nothing, as the results pages would not open either.
+    granted = MicrodataGrant.objects.filter(survey=survey, user_id=user.pk).exists()
+    return granted and survey_results_allowed(user=user, survey=survey)
 
 
 def survey_access_level(*, user: AnyUser, survey: Survey) -> str | None:
@@ -117,7 +120,9 @@ def surveys_with_microdata_for(*, user: AnyUser) -> QuerySet[Survey]:
     if user.is_superuser:
         return Survey.objects.all()
     granted = MicrodataGrant.objects.filter(user_id=user.pk).values("survey_id")
-    return surveys_editable_by(user=user) | Survey.objects.filter(pk__in=granted)
+    shared = SurveyShare.objects.filter(user_id=user.pk).values("survey_id")
+    with_grant = Survey.objects.filter(pk__in=granted).filter(pk__in=shared)
+    return surveys_editable_by(user=user) | with_grant
 
 
 def surveys_editable_by(*, user: AnyUser) -> QuerySet[Survey]:
