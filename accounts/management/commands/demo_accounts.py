@@ -45,7 +45,7 @@ ACCOUNTS = (
         RESEARCHER,
         False,
         "http://127.0.0.1:8000/build/",
-        "builds surveys; the 2022 survey (owner, locked by its responses); its results",
+        "builds surveys; the 2022 survey (owner, locked by its responses); exact results, exports",
     ),
     DemoAccount(
         "analyst",
@@ -53,7 +53,7 @@ ACCOUNTS = (
         RESULTS_ADMIN,
         False,
         RESULTS_URL,
-        "results and downloads of the 2022 survey (shared); edits nothing",
+        "aggregates only of the 2022 survey (shared): protected tables, no responses",
     ),
 )
 
