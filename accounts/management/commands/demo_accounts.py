@@ -53,7 +53,7 @@ ACCOUNTS = (
         RESULTS_ADMIN,
         False,
         RESULTS_URL,
-        "aggregates only of the 2022 survey (shared): protected tables, no responses",
+        "aggregated results of the 2022 survey (shared), no responses; edits nothing",
     ),
 )
 
