@@ -119,9 +119,8 @@ def test_settled_uses_pair_with_no_response_by_xmin_or_row_order(mini_survey, ca
     before_xmin = _xmin_pairs(mini_survey)
     before_ctid = _ctid_pairs(mini_survey)
     assert before_xmin == truth
-    # Physical order pairs most of them too (PostgreSQL may reuse freed space in a page, so
-    # not always every one: the premise is that order is informative, not that it is perfect).
-    assert len(before_ctid & truth) >= INVITEES // 2
+    # Physical order often pairs them too, but not reliably (PostgreSQL reuses freed space in a
+    # page), so only the xmin join is the premise; order is checked after settling below.
 
     assert tasks.invitation_uses_settle_all.run() == INVITEES
 
