@@ -266,25 +266,38 @@ class ResponseRates:
 def response_rates(*, survey: Survey) -> ResponseRates:
     """Invited and used by organisation and region, with small groups withheld.
 
-    A group of fewer than `survey.min_cell_size` invitations is suppressed, and so, while the
-    suppressed groups together hold fewer than that, are the next smallest: otherwise the total
-    minus the groups shown would give the small group's counts back.
+    A group of fewer than k = `survey.min_cell_size` invitations is withheld. In an anonymous
+    survey so is a group in which fewer than k answered or fewer than k did not: "5 invited, 0
+    answered" says of each of the five that they did not answer, which is what the survey
+    promises nobody will learn. Then, while the withheld groups together are such a group, the
+    next smallest is withheld too: otherwise the total minus the groups shown would give them back.
     """
     k = survey.min_cell_size
+    anonymous = survey.anonymous
+
+    def small(invited: int, used: int) -> bool:
+        if invited < k:
+            return invited > 0
+        return anonymous and (used < k or invited - used < k)
+
     groups = list(
         Invitation.objects.filter(survey=survey)
         .values("organisation", "region")
         .annotate(invited=Count("pk"), used=Count("use"))
         .order_by("invited", "organisation", "region")
     )
-    withheld = {i for i, g in enumerate(groups) if g["invited"] < k}
-    pooled = sum(groups[i]["invited"] for i in withheld)
-    for i, group in enumerate(groups):  # smallest first
-        if not 0 < pooled < k:
+    withheld = {i for i, g in enumerate(groups) if small(g["invited"], g["used"])}
+
+    def pool_small() -> bool:
+        pooled = [groups[i] for i in withheld]
+        return bool(pooled) and small(
+            sum(g["invited"] for g in pooled), sum(g["used"] for g in pooled)
+        )
+
+    for i, _group in enumerate(groups):  # smallest first
+        if not pool_small():
             break
-        if i not in withheld:
-            withheld.add(i)
-            pooled += group["invited"]
+        withheld.add(i)
     rows = [
         RateRow(
             organisation=g["organisation"],
@@ -297,6 +310,6 @@ def response_rates(*, survey: Survey) -> ResponseRates:
     rows.sort(key=lambda row: (row.organisation, row.region))
     invited = sum(g["invited"] for g in groups)
     used = sum(g["used"] for g in groups)
-    shown = invited >= k
+    shown = invited >= k and not small(invited, used)
     total = RateRow("", "", invited if shown else None, used if shown else None)
     return ResponseRates(rows=rows, total=total, min_cell_size=k)

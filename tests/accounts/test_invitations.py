@@ -353,7 +353,8 @@ def test_a_completed_invitation_response_shares_no_value_with_its_invitation(inv
 
 
 def test_response_rates_withhold_small_groups_and_the_group_that_would_reveal_them(mini_survey):
-    Survey.objects.filter(pk=mini_survey.pk).update(min_cell_size=3)
+    # A named (not anonymous) survey: only the number of invitations decides.
+    Survey.objects.filter(pk=mini_survey.pk).update(min_cell_size=3, anonymous=False)
     mini_survey.refresh_from_db()
     groups = {("A", "Astana"): (4, 2), ("B", "Almaty"): (3, 3), ("C", "Almaty"): (1, 1)}
     groups[("D", "Astana")] = (5, 0)
@@ -375,10 +376,52 @@ def test_response_rates_withhold_small_groups_and_the_group_that_would_reveal_th
     assert (rates.total.invited, rates.total.used, rates.total.percent) == (13, 6, 46.2)
 
 
+def _invite_used(survey, groups):
+    for (organisation, region), (invited, used) in groups.items():
+        for invitation in invite(survey, invited, organisation=organisation, region=region):
+            if used:
+                invitation_use(invitation=invitation)
+                used -= 1
+
+
+def test_anonymous_rates_never_say_that_a_whole_group_answered_or_did_not(mini_survey):
+    Survey.objects.filter(pk=mini_survey.pk).update(min_cell_size=3)
+    mini_survey.refresh_from_db()
+    assert mini_survey.anonymous
+    # B: all six answered; C: none of seven did. Either would tell each member's part.
+    _invite_used(
+        mini_survey, {("A", "Astana"): (8, 4), ("B", "Almaty"): (6, 6), ("C", "Almaty"): (7, 0)}
+    )
+
+    rates = response_rates(survey=mini_survey)
+
+    shown = {(r.organisation, r.region): (r.invited, r.used) for r in rates.rows}
+    assert shown == {
+        ("A", "Astana"): (8, 4),
+        ("B", "Almaty"): (None, None),
+        ("C", "Almaty"): (None, None),
+    }
+    # B and C together (13 invited, 6 answered) say nothing of anyone: the total may be shown.
+    assert (rates.total.invited, rates.total.used) == (21, 10)
+
+
+def test_anonymous_rates_withhold_a_group_that_the_total_would_give_away(mini_survey):
+    Survey.objects.filter(pk=mini_survey.pk).update(min_cell_size=3)
+    mini_survey.refresh_from_db()
+    _invite_used(mini_survey, {("A", "Astana"): (8, 4), ("B", "Almaty"): (6, 6)})
+
+    rates = response_rates(survey=mini_survey)
+
+    # The total minus A would say all six of B answered: A is withheld too.
+    assert all(row.suppressed for row in rates.rows)
+    assert (rates.total.invited, rates.total.used) == (14, 10)
+
+
 def test_the_rates_page_shows_counts_by_group_and_no_one_by_name(researcher, mini_survey):
-    for invitation in invite(mini_survey, 6, organisation="Akimat", region="Almaty")[:3]:
+    for invitation in invite(mini_survey, 12, organisation="Akimat", region="Almaty")[:6]:
         invitation_use(invitation=invitation)
-    invite(mini_survey, 5, organisation="Ministry", region="Astana")
+    for invitation in invite(mini_survey, 10, organisation="Ministry", region="Astana")[:5]:
+        invitation_use(invitation=invitation)
     invite(mini_survey, 2, organisation="Tiny", region="Astana")
     url = reverse("invitations:rates", args=["mini"])
 
@@ -388,7 +431,7 @@ def test_the_rates_page_shows_counts_by_group_and_no_one_by_name(researcher, min
     rows = [(r.organisation, r.invited, r.used, r.percent) for r in page.context["rates"].rows]
     # Tiny is under 5, and Ministry is withheld too: the total minus Akimat would give Tiny back.
     assert rows == [
-        ("Akimat", 6, 3, 50.0),
+        ("Akimat", 12, 6, 50.0),
         ("Ministry", None, None, None),
         ("Tiny", None, None, None),
     ]
