@@ -35,6 +35,10 @@ def answered():
     return survey
 
 
+def respondents(page) -> int:
+    return int(page.locator("#respondents").inner_text().split()[0])
+
+
 def table_counts(page, code: str) -> dict[str, int | str]:
     """Answer label -> count as the page's table shows it ("—" where withheld)."""
     counts: dict[str, int | str] = {}
@@ -60,10 +64,12 @@ def test_an_admin_filters_by_region_and_downloads_the_same_numbers(
     page.fill("#id_password", "analyst-pw")
     page.locator("input[type=submit]").click()
     page.get_by_role("link", name="Коммуникативные компетенции").click()
-    assert "25" in page.locator("#respondents").inner_text()
+    # An aggregates-only viewer: every count perturbed by at most 3 (docs/privacy.md).
+    assert abs(respondents(page) - 25) <= 3
+    assert page.locator("#protection").is_visible()
     assert page.locator("#t-channel_effectiveness svg").count() == 1
     composition = page.locator("#composition").inner_text()
-    assert "Актюбинская область" in composition and "12" in composition
+    assert "Актюбинская область" in composition
     page.screenshot(path=str(artifacts / "1-all.png"), full_page=False)
 
     page.locator("details", has=page.locator("input[value='region:aktobe']")).locator(
@@ -72,10 +78,10 @@ def test_an_admin_filters_by_region_and_downloads_the_same_numbers(
     page.locator("input[value='region:aktobe']").check()
     page.locator("form[method=get] button[type=submit]").first.click()
     page.wait_for_load_state()
-    assert "12" in page.locator("#respondents").inner_text()
+    assert abs(respondents(page) - 12) <= 3
     shown = table_counts(page, "barriers")
-    assert shown["Барьеры восприятия информации"] == 8
-    assert shown["Эмоциональные барьеры"] == "—"  # 4 respondents, fewer than k = 5
+    assert abs(shown["Барьеры восприятия информации"] - 8) <= 3
+    assert shown["Эмоциональные барьеры"] in (0, 5)  # 4 respondents: never shown as 1..4
     page.locator("#t-barriers").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / "2-aktobe.png"), full_page=False)
 
