@@ -314,16 +314,8 @@ class MicrodataGrantsAdmin:
             return HttpResponseRedirect(request.get_full_path())
 
 
-@admin.register(MicrodataGrant)
-class MicrodataGrantAdmin(admin.ModelAdmin):
-    """Every grant at once, read-only, for superusers; owners grant from their survey's page."""
-
-    list_display = ("survey", "user", "granted_by", "created_at")
-    list_filter = (("survey", admin.RelatedOnlyFieldListFilter),)
-    list_select_related = ("survey", "user", "granted_by")
-    search_fields = ("survey__slug", "user__username")
-    fields = ("survey", "user", "granted_by", "created_at")
-    readonly_fields = fields
+class SuperuserRecordAdmin(admin.ModelAdmin):
+    """A record superusers read and nobody adds, changes or deletes in the admin."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_active and request.user.is_superuser)
@@ -339,6 +331,18 @@ class MicrodataGrantAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(MicrodataGrant)
+class MicrodataGrantAdmin(SuperuserRecordAdmin):
+    """Every grant at once, read-only, for superusers; owners grant from their survey's page."""
+
+    list_display = ("survey", "user", "granted_by", "created_at")
+    list_filter = (("survey", admin.RelatedOnlyFieldListFilter),)
+    list_select_related = ("survey", "user", "granted_by")
+    search_fields = ("survey__slug", "user__username")
+    fields = ("survey", "user", "granted_by", "created_at")
+    readonly_fields = fields
 
 
 @admin.register(SurveyShare)
@@ -376,7 +380,7 @@ class SurveyShareAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(SuperuserRecordAdmin):
     """The audit log: superusers read it; nobody adds, changes or deletes an event."""
 
     list_display = ("created_at", "who", "action", "taken", "survey_slug")
@@ -386,21 +390,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     fields = ("created_at", "user", "username", "action", "survey", "detail")
     readonly_fields = fields
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.is_active and request.user.is_superuser)
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return self.has_module_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("user"), ordering="username")
     def who(self, obj: AuditEvent) -> str:
