@@ -49,7 +49,11 @@ def survey_open_now(*, survey: Survey, now: datetime) -> bool:
 
 
 def invitations_first_sent(*, survey: Survey) -> datetime | None:
-    """When the first invitation e-mails went out: the earliest `sent_at`, or the first job."""
+    """When the first invitation e-mails went out: the earliest `sent_at`, or the first job.
+
+    A survey whose invitations went out by the researcher's own mail merge has neither: its
+    planned opening (`opens_at`) stands for the day the links were sent.
+    """
     moments = [
         Invitation.objects.filter(survey=survey).aggregate(first=Min("sent_at"))["first"],
         MailJob.objects.filter(survey=survey, kind=MailJob.Kind.INVITATIONS)
@@ -57,7 +61,7 @@ def invitations_first_sent(*, survey: Survey) -> datetime | None:
         .aggregate(first=Min("requested_at"))["first"],
     ]
     found = [moment for moment in moments if moment is not None]
-    return min(found) if found else None
+    return min(found) if found else survey.opens_at
 
 
 def reminder_round_due(*, survey: Survey, now: datetime | None = None) -> int | None:

@@ -172,6 +172,9 @@ CONTENT_SECURITY_POLICY = {
 # Django does not count file parts in DATA_UPLOAD_MAX_MEMORY_SIZE, so the file limit is ours; the
 # web server in front should refuse bodies a little above it (nginx: client_max_body_size 12m).
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+# The site's public address, for links in e-mails a worker sends with no request at hand
+# (reminders); empty: https:// and the first of ALLOWED_HOSTS.
+SITE_URL = env.str("SITE_URL", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB of ordinary form fields
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # larger uploads are spooled to a temporary file
 

@@ -426,6 +426,14 @@ def test_reminder_rounds_fall_due_on_the_surveys_schedule(reminding):
     assert reminder_round_due(survey=reminding, now=later + timedelta(days=3)) is None  # closed
 
 
+def test_a_mail_merge_survey_is_reminded_counting_from_its_opening(reminding):
+    invite(reminding, 3, organisation="A")  # links sent by the researcher: no sent_at, no job
+    opened = timezone.now() - timedelta(days=4)
+    _survey(reminding, opens_at=opened)
+    assert reminder_round_due(survey=reminding, now=opened + timedelta(days=2)) is None
+    assert reminder_round_due(survey=reminding, now=opened + timedelta(days=3, minutes=1)) == 1
+
+
 @pytest.mark.parametrize(
     "change",
     [{"reminder_max": 0}, {"access": Survey.Access.OPEN}, {"status": Survey.Status.CLOSED}],
