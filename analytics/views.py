@@ -94,7 +94,9 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         "k": k,
         "microdata": exact,
     }
-    if snapshot.tables is None:
+    # A snapshot from before the disclosure control has exact tables only: wait for its
+    # recomputation (already queued by results_request) rather than show them.
+    if snapshot.tables is None or (not exact and snapshot.protected is None):
         return render(request, "analytics/results_pending.html", context)
     shown = viewer_results(snapshot=snapshot, exact=exact, k=k)
     context |= {"respondents": shown.respondents, "protection": protection_note(shown.parameters)}
