@@ -359,3 +359,22 @@ def test_the_measured_figures_are_the_pages_figures(
             shown = xlsx_counts(download)["gender"]
             expected = Counter(shown_counts(group, "gender"))
             assert {o: shown[o] for o in expected} == dict(expected)
+
+
+# The paper's tables -------------------------------------------------------------------------
+
+WEST = {"region": ["aktobe", "atyrau", "mangystau", "west_kazakhstan"]}
+TABLE_2 = {
+    "perception": 1122, "citizen_behaviour": 1241, "servant_behaviour": 310, "language": 374,
+}  # fmt: skip
+
+
+def test_the_papers_table_2_is_exact_for_the_researcher_and_within_3_for_the_analyst(
+    owner, analyst, django_capture_on_commit_callbacks
+):
+    exact = xlsx_counts(fetch(owner, tables_path(WEST), django_capture_on_commit_callbacks))
+    shown = xlsx_counts(fetch(analyst, tables_path(WEST), django_capture_on_commit_callbacks))
+    for code, count in TABLE_2.items():
+        assert exact["barriers"][code] == count
+        assert abs(shown["barriers"][code] - count) <= 3
+    assert shown["barriers"] != exact["barriers"]
