@@ -25,7 +25,7 @@ from import_export.formats.base_formats import CSV, XLSX
 
 from .admin import SurveyScopedAdmin
 from .invitations import invitation_grouping_locked
-from .mailing import mail_job_request
+from .mail_requests import mail_job_request
 from .models import Invitation, InvitationUse
 from .permissions import survey_edit_allowed
 from .resources import InvitationResource
