@@ -25,7 +25,6 @@ from .mailing import mail_job_finish, mail_job_start
 from .models import Invitation, InvitationUse, MailJob
 
 
-
 def site_url() -> str:
     """The address the links in a reminder start with: no request to take it from in a worker.
 

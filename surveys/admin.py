@@ -6,9 +6,10 @@ same reason the questionnaire's structure is written through the builder's servi
 (`admin_structure`): the lock after responses, the record of wording fixes, the parity gate on
 publishing and the structure check hold here too. The text change record is read-only.
 Every page, choice list and import row is limited to the surveys the user may edit
-(`accounts.admin.SurveyScopedAdmin`); another survey's page answers 404. Responses are shown only
-to users with microdata access to their survey (`accounts.admin.MicrodataScopedAdmin`): results
-admins, who see aggregates only, never open one here.
+(`accounts.admin.scoping.SurveyScopedAdmin`); another survey's page answers 404. Responses are
+shown only to users with microdata access to their survey
+(`accounts.admin.scoping.MicrodataScopedAdmin`): results admins, who see aggregates only, never
+open one here.
 """
 
 from __future__ import annotations
@@ -30,12 +31,10 @@ from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import XLSX
 
-from accounts.admin import (
+from accounts.admin.scoping import MicrodataScopedAdmin, SurveyScopedAdmin, SurveyScopedImport
+from accounts.admin.sharing import (
     MicrodataGrantInline,
     MicrodataGrantsAdmin,
-    MicrodataScopedAdmin,
-    SurveyScopedAdmin,
-    SurveyScopedImport,
     SurveyShareInline,
 )
 from accounts.uploads import CheckedImportForm

@@ -1,6 +1,6 @@
 """The admin for invitations: import lists from CSV/XLSX, queue the e-mails, nothing about use.
 
-Imported from `accounts/admin.py`, whose `SurveyScopedAdmin` keeps it to the surveys the user may
+Registered by `accounts/admin/__init__.py`; `SurveyScopedAdmin` keeps it to the surveys the user may
 edit. It shows who was invited, never whether a given person answered, to anyone, superusers
 included: no column, filter, ordering or search touches the invitation's use, any lookup the
 filters do not offer is refused (`?use__isnull=False` would list who answered), the deletion
@@ -23,13 +23,13 @@ from django.utils.translation import ngettext
 from import_export.admin import ImportMixin
 from import_export.formats.base_formats import CSV, XLSX
 
-from .admin import SurveyScopedAdmin
-from .invitations import invitation_grouping_locked
-from .mail_requests import mail_job_request
-from .models import Invitation, InvitationUse
-from .permissions import survey_edit_allowed
-from .resources import InvitationResource
-from .uploads import CheckedImportForm
+from accounts.admin.scoping import SurveyScopedAdmin
+from accounts.invitations import invitation_grouping_locked
+from accounts.mail_requests import mail_job_request
+from accounts.models import Invitation, InvitationUse
+from accounts.permissions import survey_edit_allowed
+from accounts.resources import InvitationResource
+from accounts.uploads import CheckedImportForm
 
 # The query parameters the list filters below produce, and nothing else: Django's own rule would
 # also let `use__isnull`, `use__settled` or any other lookup on a direct relation through.
