@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from surveys.io import responses_export
+from surveys.formats.io import responses_export
 from surveys.selectors import survey_schema_get
 
 from .exports import responses_sav

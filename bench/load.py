@@ -59,7 +59,7 @@ from bench.load_check import LoadResult, Respondent, database_check, report  # n
 
 def answers_generate(*, schema: Any, count: int, seed: int = 7) -> list[dict[str, list[str]]]:
     """`count` valid complete answer sets, as form fields: wide key -> posted values."""
-    from surveys.seed import ResponseFiller
+    from surveys.management.seed import ResponseFiller
     from surveys.validation import response_validate
 
     filler = ResponseFiller(schema=schema, rng=random.Random(seed))

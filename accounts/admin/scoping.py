@@ -1,9 +1,10 @@
 """What keeps an admin page inside the surveys its user may see: mixins of the survey admins.
 
 `SurveyScopedAdmin` and `SurveyScopedImport` are mixed into the questionnaire admin
-(`surveys.admin`) and the invitations' admin so that every changelist, object page, choice list
-and import row stays inside `surveys_editable_by`; `MicrodataScopedAdmin` keeps the response
-pages inside `surveys_with_microdata_for`. The rules themselves live in `accounts.permissions`.
+(`surveys.admin.questionnaire`) and the invitations' admin so that every changelist, object page,
+choice list and import row stays inside `surveys_editable_by`; `MicrodataScopedAdmin` keeps the
+response pages inside `surveys_with_microdata_for`. The rules themselves live in
+`accounts.permissions`.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """The admin of sharing, microdata grants and the audit log.
 
 `SurveyShareInline`, `MicrodataGrantInline` and `MicrodataGrantsAdmin` are mixed into the survey's
-admin page (`surveys.admin`); `MicrodataGrantsAdmin` writes the grants made there through
-`accounts.access`, so each one is audited. The grants, shares and audit events have their own
-read-mostly pages below. The rules themselves live in `accounts.permissions`.
+admin page (`surveys.admin.questionnaire`); `MicrodataGrantsAdmin` writes the grants made there
+through `accounts.access`, so each one is audited. The grants, shares and audit events have their
+own read-mostly pages below. The rules themselves live in `accounts.permissions`.
 """
 
 from __future__ import annotations
