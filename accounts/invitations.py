@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from surveys.io import csv_text_protect
+from surveys.formats.io import csv_text_protect
 from surveys.models import Survey
 
 from .audit import audit_record
@@ -172,7 +172,7 @@ def invitation_links_write(*, survey: Survey, user: AnyUser, base_url: str, out:
     """Write every invitation's personal link as CSV for a mail merge; audited; returns the count.
 
     Only before the survey opens (`survey_before_opening`), else `LinksRefused`. Every text
-    cell that a spreadsheet would run as a formula is written as text (surveys.io).
+    cell that a spreadsheet would run as a formula is written as text (surveys.formats.io).
     """
     if not survey_before_opening(survey=survey):
         raise LinksRefused(str(LINKS_REFUSED))

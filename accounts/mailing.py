@@ -1,16 +1,17 @@
 """Invitation e-mails as background jobs: requested in the admin, sent by a worker, with progress.
 
-The admin request only records a `MailJob` (which invitations, how many have an address) and
-queues it once the transaction commits; the worker sends each message in the invitee's language
-and counts its progress on the job. A job run twice (a lost worker, a second delivery) sends
-nothing twice: each invitation's `sent_at` is set the moment its message is out, and the worker
-skips the job's invitations sent since the job was requested.
+The admin's request (`mail_requests.mail_job_request`) only records a `MailJob` (which
+invitations, how many have an address) and queues it once the transaction commits; the worker
+sends each message in the invitee's language and counts its progress on the job. A job run twice
+(a lost worker, a second delivery) sends nothing twice: each invitation's `sent_at` is set the
+moment its message is out, and the worker skips the job's invitations sent since the job was
+requested.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from django.core import mail
 from django.db import transaction
@@ -20,46 +21,24 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys.models import Survey
 
-from .audit import audit_record
 from .invitations import invitation_message
-from .models import AuditEvent, Invitation, MailJob
-from .permissions import AnyUser
+from .models import Invitation, MailJob
+
+if TYPE_CHECKING:
+    from celery import Task
 
 logger = logging.getLogger(__name__)
 
 BROKER_DOWN = _("The task queue could not be reached; ask an administrator to start it.")
 
 
-def mail_job_request(
-    *, survey: Survey, invitations: Iterable[Invitation], user: AnyUser, base_url: str
-) -> MailJob:
-    """Record a job sending these invitations' e-mails, audit it, queue it after the commit."""
-    ids = sorted({invitation.pk for invitation in invitations if invitation.survey_id == survey.pk})
-    with_address = Invitation.objects.filter(pk__in=ids).exclude(email="").count()
-    with transaction.atomic():
-        job = MailJob.objects.create(
-            survey=survey,
-            kind=MailJob.Kind.INVITATIONS,
-            invitation_ids=ids,
-            total=with_address,
-            skipped=len(ids) - with_address,
-            requested_by=user if getattr(user, "pk", None) else None,
-        )
-        audit_record(
-            user=user,
-            action=AuditEvent.Action.INVITATIONS_SEND,
-            survey=survey,
-            detail={"job": job.pk, "count": len(ids)},
-        )
-        transaction.on_commit(lambda: _enqueue(job.pk, base_url))
-    return job
+def mail_job_queue(task: Task, job_id: int, *args: object) -> None:
+    """Queue the job's task; a broker that cannot be reached leaves the job failed, not pending.
 
-
-def _enqueue(job_id: int, base_url: str) -> None:
-    from .tasks import invitations_mail
-
+    The task comes as an argument: this module stands below `tasks`, which imports it.
+    """
     try:
-        invitations_mail.delay(job_id, base_url)
+        task.delay(job_id, *args)
     except Exception as exc:  # any broker failure means the job was not queued
         logger.warning("Mail job %s not queued: %s", job_id, exc)
         mail_job_fail(job_id=job_id, error=str(BROKER_DOWN))

@@ -10,7 +10,6 @@ written on an invitation (its `sent_at` must not tell used from unused invitatio
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -22,10 +21,8 @@ from django.utils import timezone
 from surveys.models import Survey
 
 from .invitations import invitation_message
-from .mailing import BROKER_DOWN, mail_job_fail, mail_job_finish, mail_job_start
+from .mailing import mail_job_finish, mail_job_start
 from .models import Invitation, InvitationUse, MailJob
-
-logger = logging.getLogger(__name__)
 
 
 def site_url() -> str:
@@ -88,28 +85,17 @@ def reminder_round_due(*, survey: Survey, now: datetime | None = None) -> int | 
 
 
 def reminder_round_create(*, survey: Survey, number: int) -> MailJob | None:
-    """The round's job, queued after the commit; None when another beat has created it."""
+    """The round's job (queued by the beat's task); None when another beat has created it."""
     try:
         with transaction.atomic():
             job = MailJob.objects.create(survey=survey, kind=MailJob.Kind.REMINDER, round=number)
-            transaction.on_commit(lambda: _enqueue(job.pk))
     except IntegrityError:
         return None
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from .tasks import reminder_mail
-
-    try:
-        reminder_mail.delay(job_id)
-    except Exception as exc:  # any broker failure means the round was not queued
-        logger.warning("Reminder job %s not queued: %s", job_id, exc)
-        mail_job_fail(job_id=job_id, error=str(BROKER_DOWN))
-
-
 def reminders_create_due(*, now: datetime | None = None) -> list[MailJob]:
-    """Create (and queue) every reminder round due now; what the hourly beat runs."""
+    """Create every reminder round due now; the hourly beat's task queues them after the commit."""
     now = now or timezone.now()
     candidates = Survey.objects.filter(
         access=Survey.Access.INVITATION, status=Survey.Status.OPEN, reminder_max__gt=0

@@ -32,7 +32,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     ),
     # Aggregates only: never a single response, in the admin or anywhere (accounts.permissions).
     # A results admin the owner grants microdata to by name reaches the response pages through
-    # the grant (accounts.admin.MicrodataScopedAdmin), not through this role.
+    # the grant (accounts.admin.scoping.MicrodataScopedAdmin), not through this role.
     RESULTS_ADMIN: ("view_survey",),
 }
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from celery import shared_task
+from django.db import transaction
 
 from config.tasks import TASK_OPTIONS, task_run
 
 from .invitations import invitation_uses_settle, surveys_with_unsettled_uses
-from .mailing import invitations_mail_send, mail_job_fail
+from .mailing import invitations_mail_send, mail_job_fail, mail_job_queue
 from .reminders import reminder_send, reminders_create_due
 
 
@@ -39,4 +42,8 @@ def invitation_uses_settle_all() -> int:
 @shared_task(**TASK_OPTIONS)
 def reminders_due() -> int:
     """Create and queue the reminder rounds due now (beat: hourly); a round exists only once."""
-    return len(reminders_create_due())
+    jobs = reminders_create_due()
+    for job in jobs:
+        # Queued here, beside the task it queues, so that `reminders` need not import `tasks`.
+        transaction.on_commit(partial(mail_job_queue, reminder_mail, job.pk))
+    return len(jobs)

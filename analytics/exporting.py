@@ -1,4 +1,4 @@
-"""Raw response exports as background jobs: requested, built by a worker, then downloaded."""
+"""Raw response exports built by a worker, then downloaded (`services.export_request` asks)."""
 
 from __future__ import annotations
 
@@ -9,47 +9,15 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from surveys.io import responses_export
-from surveys.models import Survey
+from surveys.formats.io import responses_export
 from surveys.selectors import survey_schema_get
 
 from .exports import responses_sav
 from .models import ExportJob, JobStatus
-from .selectors import Filters, responses_selected
-from .services import BROKER_DOWN
+from .selectors import responses_selected
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000
-
-
-def export_request(
-    *, survey: Survey, fmt: str, language: str, filters: Filters, user: object
-) -> ExportJob:
-    schema = survey_schema_get(survey=survey)
-    # No group threshold: only microdata users export, and they see every response anyway.
-    total = responses_selected(survey=survey, schema=schema, filters=filters).count()
-    with transaction.atomic():
-        job = ExportJob.objects.create(
-            survey=survey,
-            kind=ExportJob.Kind.RESPONSES,
-            format=fmt,
-            language=language,
-            filters=filters,
-            total=total,
-            requested_by=user if getattr(user, "pk", None) else None,
-        )
-        transaction.on_commit(lambda: _enqueue(job.pk))
-    return job
-
-
-def _enqueue(job_id: int) -> None:
-    from .tasks import build_export
-
-    try:
-        build_export.delay(job_id)
-    except Exception as exc:  # any broker failure means the job was not queued
-        logger.warning("Export %s not queued: %s", job_id, exc)
-        export_fail(job_id=job_id, error=BROKER_DOWN)
 
 
 def export_build(*, job_id: int) -> None:

@@ -24,7 +24,7 @@ from openpyxl.styles import Font
 
 DASH = "—"
 HIDDEN = object()  # a suppressed figure, until it is written as DASH
-# Spreadsheets read the fullwidth signs as formula starts too (the same rule as surveys/io.py).
+# Spreadsheets read the fullwidth signs as formula starts too (the rule of surveys/formats/io).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 CHUNK_SIZE = 2000

@@ -1,9 +1,13 @@
-"""Writes of the analytics app: requesting, computing and storing result snapshots."""
+"""Requests for the analytics worker: a result snapshot or a raw export, queued after the commit.
+
+The work itself lives below the tasks (`snapshots`, `exporting`), so that `tasks` imports it and
+this module imports `tasks` with no circle between them: a request stands above the worker.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,10 +15,10 @@ from django.utils import timezone
 from surveys.models import Survey
 from surveys.selectors import survey_schema_get
 
-from .disclosure import results_protect
-from .models import JobStatus, ResultSnapshot
-from .results import results_tables_build
-from .selectors import Filters, answer_counts_get, filter_key, responses_watermark
+from .exporting import export_fail
+from .models import ExportJob, JobStatus, ResultSnapshot
+from .selectors import Filters, filter_key, responses_selected, responses_watermark
+from .tasks import build_export, compute_results
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +31,6 @@ BROKER_DOWN = "broker-unavailable"
 
 
 def _enqueue(snapshot_id: int) -> None:
-    from .tasks import compute_results
-
     try:
         compute_results.delay(snapshot_id)
     except Exception as exc:  # kombu and redis raise several types; every one means "not queued"
@@ -70,55 +72,29 @@ def results_request(*, survey: Survey, filters: Filters) -> ResultSnapshot:
     return snapshot
 
 
-def snapshot_compute(*, snapshot_id: int) -> None:
-    """Compute a snapshot's tables; running it again when it is current changes nothing."""
-    with transaction.atomic():
-        snapshot = (
-            ResultSnapshot.objects.select_for_update().select_related("survey").get(pk=snapshot_id)
-        )
-        count, last = responses_watermark(survey=snapshot.survey)
-        if (
-            snapshot.status == JobStatus.COMPLETE
-            and (snapshot.source_count, snapshot.source_last) == (count, last)
-            and snapshot.protected is not None
-        ):
-            return
-        ResultSnapshot.objects.filter(pk=snapshot_id).update(status=JobStatus.RUNNING)
-    survey = snapshot.survey
+def export_request(
+    *, survey: Survey, fmt: str, language: str, filters: Filters, user: object
+) -> ExportJob:
     schema = survey_schema_get(survey=survey)
-    counts = answer_counts_get(survey=survey, schema=schema, filters=snapshot.filters)
-    # Exact tables for microdata users; the protected ones for everybody else, from the same
-    # counts, so both describe exactly the responses the snapshot says it covers.
-    tables = results_tables_build(schema=schema, counts=counts, k=None)
-    protected = results_protect(
-        schema=schema,
-        counts=counts,
-        total=count,
-        k=survey.min_cell_size,
-        filtered=bool(snapshot.filters),
-    )
-    ResultSnapshot.objects.filter(pk=snapshot_id).update(
-        status=JobStatus.COMPLETE,
-        tables=tables,
-        protected=protected,
-        respondents=counts.respondents,
-        source_count=count,
-        source_last=last,
-        computed_at=timezone.now(),
-        error="",
-    )
+    # No group threshold: only microdata users export, and they see every response anyway.
+    total = responses_selected(survey=survey, schema=schema, filters=filters).count()
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            survey=survey,
+            kind=ExportJob.Kind.RESPONSES,
+            format=fmt,
+            language=language,
+            filters=filters,
+            total=total,
+            requested_by=user if getattr(user, "pk", None) else None,
+        )
+        transaction.on_commit(lambda: _export_enqueue(job.pk))
+    return job
 
 
-def snapshot_fail(*, snapshot_id: int, error: str) -> None:
-    ResultSnapshot.objects.filter(pk=snapshot_id).update(status=JobStatus.ERROR, error=error)
-
-
-# A snapshot nobody asked for in this long is deleted; asking again recomputes it.
-SNAPSHOT_KEPT = timedelta(days=30)
-
-
-def snapshots_purge(*, now: datetime | None = None) -> int:
-    """Delete result snapshots not requested for `SNAPSHOT_KEPT`; idempotent."""
-    cutoff = (now or timezone.now()) - SNAPSHOT_KEPT
-    deleted, _by_model = ResultSnapshot.objects.filter(requested_at__lt=cutoff).delete()
-    return deleted
+def _export_enqueue(job_id: int) -> None:
+    try:
+        build_export.delay(job_id)
+    except Exception as exc:  # any broker failure means the job was not queued
+        logger.warning("Export %s not queued: %s", job_id, exc)
+        export_fail(job_id=job_id, error=BROKER_DOWN)

@@ -20,7 +20,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from surveys.answers import OTHER_SUFFIX, wide_columns
-from surveys.io import LANGUAGE, SUBMITTED_AT, wide_records
+from surveys.formats.io import LANGUAGE, SUBMITTED_AT, wide_records
 from surveys.models import Response, Survey
 from surveys.schema import QuestionSpec, SurveySchema
 from surveys.selectors import survey_schema_get
@@ -123,7 +123,7 @@ def responses_sav(
 ) -> int:
     """The survey's responses (complete, or `responses` if given) as a .sav file; how many.
 
-    Streams the wide rows of `surveys.io.wide_records` (a fixed number of queries) into
+    Streams the wide rows of `surveys.formats.io.wide_records` (a fixed number of queries) into
     `sav_write`; the file label is the survey's title in `language`.
     """
     schema = schema or survey_schema_get(survey=survey)

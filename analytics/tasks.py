@@ -1,4 +1,7 @@
-"""Celery tasks: take ids, call a service, safe to run twice."""
+"""Celery tasks: take ids, call a service, safe to run twice.
+
+They import the work (`snapshots`, `exporting`), never the requests that queue them (`services`).
+"""
 
 from __future__ import annotations
 
@@ -7,8 +10,8 @@ from celery import shared_task
 from config.tasks import TASK_OPTIONS, task_run
 
 from .exporting import export_build, export_fail
-from .services import snapshot_compute, snapshot_fail
-from .services import snapshots_purge as snapshots_purge_run
+from .snapshots import snapshot_compute, snapshot_fail
+from .snapshots import snapshots_purge as snapshots_purge_run
 
 
 @shared_task(**TASK_OPTIONS)

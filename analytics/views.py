@@ -20,11 +20,10 @@ from surveys.selectors import survey_schema_get
 from . import downloads
 from .crosstab import crosstab_compute
 from .disclosure import Parameters, protection_note, refusal_message, viewer_results
-from .exporting import export_request
 from .models import ExportJob, JobStatus
 from .presentation import composition_from_tables, tables_localize
 from .selectors import FilterError, Filters, filters_normalize
-from .services import BROKER_DOWN, results_request
+from .services import BROKER_DOWN, export_request, results_request
 from .widgets import charts_for, filter_choices
 
 

@@ -2,11 +2,11 @@
 
     python bench/bench_export.py --size 100000 [--xlsx] [--sav]
 
-The export (`surveys.io.responses_export`, complete responses, to a file) runs in a child process
-of its own, so its peak resident set size can be read exactly: `os.wait4` returns the child's
-rusage, whose `ru_maxrss` is the high-water mark of the whole process (interpreter, Django and
-the export). The child also reports its RSS just before exporting, so what the export itself adds
-is visible. The floor is PostgreSQL writing the same answer rows to a file with
+The export (`surveys.formats.io.responses_export`, complete responses, to a file) runs in a child
+process of its own, so its peak resident set size can be read exactly: `os.wait4` returns the
+child's rusage, whose `ru_maxrss` is the high-water mark of the whole process (interpreter, Django
+and the export). The child also reports its RSS just before exporting, so what the export itself
+adds is visible. The floor is PostgreSQL writing the same answer rows to a file with
 `COPY (SELECT ... FROM surveys_answer JOIN surveys_response ...) TO STDOUT`: reading the rows
 without turning them into wide records. Each is run once (the export is minutes long at 100k).
 The .sav export (`analytics.spss.responses_sav`, labels in Kazakh) is measured the same way.
@@ -43,7 +43,7 @@ def rss_mb() -> float:
 def child(size: int, fmt: str, out: Path) -> None:
     """Runs in the measured process: export once and print what happened as JSON."""
     django_setup(size)
-    from surveys.io import responses_export
+    from surveys.formats.io import responses_export
 
     survey = bench_survey()
     baseline = rss_mb()
@@ -142,7 +142,7 @@ def main() -> None:
         return
     formats = ("csv", *(("xlsx",) if args.xlsx else ()), *(("sav",) if args.sav else ()))
     results = bench(args.size, formats)
-    print("\nWide export (surveys.io.responses_export) against a COPY of the same answer rows:")
+    print("\nWide export (responses_export) against a COPY of the same answer rows:")
     print(report(results))
     for result in results:
         print("RESULT export " + json.dumps(result))

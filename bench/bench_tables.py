@@ -118,8 +118,8 @@ def bench(size: int, repeats: int, profile: bool) -> list[dict]:
     django_setup(size)
     from analytics.results import results_tables_build
     from analytics.selectors import CLOSED_TYPES, answer_counts_get, filters_normalize
+    from surveys.management.seed import WEST_REGIONS
     from surveys.models import Response
-    from surveys.seed import WEST_REGIONS
     from surveys.selectors import survey_schema_get
 
     survey = bench_survey()

@@ -2,11 +2,11 @@
 
     python bench/generate.py --size 100000 [--force] [--keep-indexes]
 
-The answers are the seed generator's: the 4790 deterministic responses of `surveys.seed` are
-generated, validated and turned into answer rows (`answer_rows_build`) once, then replicated
+The answers are the seed generator's: the 4790 deterministic responses of `surveys.management.seed`
+are generated, validated and turned into answer rows (`answer_rows_build`) once, then replicated
 under new response ids (and new keys) until there are N. Every frequency table therefore has the
-shape of the real seed data at any size; that the same 4790 answer sets repeat is fine for timing
-a GROUP BY, and is said in the README.
+shape of the real seed data at any size; that the same 4790 answer sets repeat is fine for timing a
+GROUP BY, and is said in the README.
 
 Loading is one transaction: TRUNCATE, drop the answer table's secondary indexes and foreign keys,
 `COPY ... FROM STDIN (FREEZE)` both tables, recreate exactly the dropped definitions (read from
@@ -96,7 +96,7 @@ def _copy_text(value: object) -> bytes:
 
 def templates_build(schema) -> list[tuple[bytes, bytes]]:
     """Per seed response: its response fields after the id and key, and its answer block."""
-    from surveys.seed import paper_responses_build
+    from surveys.management.seed import paper_responses_build
     from surveys.services import answer_rows_build
 
     now = datetime.now(UTC).isoformat()

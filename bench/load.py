@@ -30,8 +30,6 @@ import tempfile
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +51,15 @@ KEY = re.compile(r"/r/([0-9a-f-]{36})/")
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+# Run as a script, the repository is on the path only from here on.
+from bench.load_check import LoadResult, Respondent, database_check, report  # noqa: E402
 
 # What the respondents post, generated and checked before the run (Django needed).
 
 
 def answers_generate(*, schema: Any, count: int, seed: int = 7) -> list[dict[str, list[str]]]:
     """`count` valid complete answer sets, as form fields: wide key -> posted values."""
-    from surveys.seed import ResponseFiller
+    from surveys.management.seed import ResponseFiller
     from surveys.validation import response_validate
 
     filler = ResponseFiller(schema=schema, rng=random.Random(seed))
@@ -144,30 +144,6 @@ def gunicorn_serve(
 
 
 # The respondents.
-
-
-@dataclass
-class Respondent:
-    answers: dict[str, list[str]]
-    keys: set[str] = field(default_factory=set)  # every response key the server sent us to
-    saved: set[str] = field(default_factory=set)  # wide keys of pages the server accepted
-    thanked: bool = False
-    problem: str = ""
-
-
-@dataclass
-class LoadResult:
-    respondents: list[Respondent]
-    samples: list[tuple[str, int, float]]  # (request kind, HTTP status or 0, seconds)
-    elapsed: float
-    started_at: datetime
-
-    @property
-    def thanked(self) -> int:
-        return sum(r.thanked for r in self.respondents)
-
-    def server_errors(self) -> list[tuple[str, int, float]]:
-        return [s for s in self.samples if s[1] >= 500 or s[1] == 0]
 
 
 class CutOff(Exception):
@@ -404,7 +380,6 @@ def main() -> int:
             )
         )
         load_after = os.getloadavg()
-    from bench.load_check import database_check, report
 
     problems = database_check(survey=survey, result=result)
     print(

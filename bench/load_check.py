@@ -6,10 +6,36 @@ Used by bench/load.py and by tests/reliability/test_load.py.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
-if TYPE_CHECKING:
-    from bench.load import LoadResult
+# What a run leaves for the verdict. Kept here, not in bench/load.py, so that the run imports
+# the verdict and the verdict never imports the run back.
+
+
+@dataclass
+class Respondent:
+    answers: dict[str, list[str]]
+    keys: set[str] = field(default_factory=set)  # every response key the server sent us to
+    saved: set[str] = field(default_factory=set)  # wide keys of pages the server accepted
+    thanked: bool = False
+    problem: str = ""
+
+
+@dataclass
+class LoadResult:
+    respondents: list[Respondent]
+    samples: list[tuple[str, int, float]]  # (request kind, HTTP status or 0, seconds)
+    elapsed: float
+    started_at: datetime
+
+    @property
+    def thanked(self) -> int:
+        return sum(r.thanked for r in self.respondents)
+
+    def server_errors(self) -> list[tuple[str, int, float]]:
+        return [s for s in self.samples if s[1] >= 500 or s[1] == 0]
 
 
 def database_check(*, survey: Any, result: LoadResult) -> list[str]:

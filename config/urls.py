@@ -1,18 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from surveys.views import home
+from surveys.respond.views import home
 
 urlpatterns = [
     path("", home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
-    path("s/", include("surveys.urls")),
+    path("s/", include("surveys.respond.urls")),
     # Order matters: XLSForm and preview routes are more specific than the builder's.
-    path("build/", include("surveys.xlsform_urls")),
-    path("build/", include("surveys.preview_urls")),
-    path("build/", include("surveys.builder_urls")),
+    path("build/", include("surveys.builder.xlsform_urls")),
+    path("build/", include("surveys.respond.preview_urls")),
+    path("build/", include("surveys.builder.urls")),
     path("results/", include("analytics.urls")),
     path("invitations/", include("accounts.urls_invitations")),
 ]

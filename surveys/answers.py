@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .schema import QuestionSpec, SurveySchema
+from surveys.schema import QuestionSpec, SurveySchema
 
 OTHER_SUFFIX = "other"
 

@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from .models import Answer, Response, Survey
+from surveys.models import Answer, Response, Survey
 
 logger = logging.getLogger(__name__)
 

@@ -11,9 +11,9 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .answers import Answers, QuestionAnswer, answers_to_wide
-from .models import Answer, Option, Question, Response, Row, ScaleLabel, Section, Survey
-from .schema import (
+from surveys.answers import Answers, QuestionAnswer, answers_to_wide
+from surveys.models import Answer, Option, Question, Response, Row, ScaleLabel, Section, Survey
+from surveys.schema import (
     Condition,
     OptionSpec,
     QuestionSpec,
@@ -22,7 +22,7 @@ from .schema import (
     SurveySchema,
     Text,
 )
-from .validation import response_validate
+from surveys.validation import response_validate
 
 
 def survey_schema_get(*, survey: Survey) -> SurveySchema:

@@ -10,11 +10,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from .answers import Answers, answers_to_wide
-from .models import Answer, Response, Survey
-from .schema import SurveySchema
-from .selectors import response_answers_get, survey_schema_get
-from .validation import ValidationResult, response_validate
+from surveys.answers import Answers, answers_to_wide
+from surveys.models import Answer, Response, Survey
+from surveys.schema import SurveySchema
+from surveys.selectors import response_answers_get, survey_schema_get
+from surveys.validation import ValidationResult, response_validate
 
 BATCH_SIZE = 5000
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from config.tasks import TASK_OPTIONS
-
-from .drafts import drafts_purge as drafts_purge_run
+from surveys.drafts import drafts_purge as drafts_purge_run
 
 
 @shared_task(name="surveys.tasks.drafts_purge", **TASK_OPTIONS)

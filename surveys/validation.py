@@ -16,8 +16,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from .answers import OTHER_SUFFIX, Answers, QuestionAnswer
-from .schema import QuestionSpec, SurveySchema, Text, condition_met
+from surveys.answers import OTHER_SUFFIX, Answers, QuestionAnswer
+from surveys.schema import QuestionSpec, SurveySchema, Text, condition_met
 
 SHORT_TEXT_MAX = 500
 LONG_TEXT_MAX = 10_000

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 
-from surveys import builder
+from surveys.builder import services as builder
 from surveys.models import Question, Survey
 
 

@@ -27,7 +27,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture
 def mini_survey(db):
-    from surveys.definitions import definition_parse, questionnaire_load
+    from surveys.formats.definitions import definition_parse, questionnaire_load
 
     return questionnaire_load(data=definition_parse(text=(DATA / "mini.yaml").read_text()))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from surveys.definitions import definition_parse, questionnaire_load
+from surveys.formats.definitions import definition_parse, questionnaire_load
 from surveys.models import Survey
 from surveys.schema import SurveySchema, condition_met
 from tests.conftest import QUESTIONNAIRE

@@ -47,7 +47,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # A database connection lost under a respondent's page gives a page to try again (503).
-    "surveys.middleware.DatabaseRetryMiddleware",
+    "surveys.respond.middleware.DatabaseRetryMiddleware",
     # Last, as django-axes asks: it turns a lockout flagged during the view into the 429 page.
     "axes.middleware.AxesMiddleware",
 ]

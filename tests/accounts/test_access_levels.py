@@ -23,7 +23,8 @@ from accounts.models import AuditEvent, MicrodataGrant, SurveyShare
 from accounts.permissions import AGGREGATES, MICRODATA, survey_access_level
 from accounts.roles import RESEARCHER, RESULTS_ADMIN, roles_ensure
 from analytics.models import ExportJob, JobStatus
-from analytics.services import results_request, snapshot_compute
+from analytics.services import results_request
+from analytics.snapshots import snapshot_compute
 from surveys.models import Response, Survey
 from surveys.selectors import survey_schema_get
 from surveys.services import response_create

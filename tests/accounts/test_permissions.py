@@ -28,7 +28,8 @@ from accounts.permissions import (
 from accounts.roles import RESEARCHER, RESULTS_ADMIN, roles_ensure
 from analytics import urls as analytics_urls
 from analytics.models import ExportJob, JobStatus
-from analytics.services import results_request, snapshot_compute
+from analytics.services import results_request
+from analytics.snapshots import snapshot_compute
 from surveys.models import Survey
 from surveys.selectors import survey_schema_get
 from surveys.services import response_create

@@ -19,7 +19,7 @@ from accounts.uploads import (
     row_characters_check,
     upload_check,
 )
-from surveys.resources import QuestionResource
+from surveys.admin.resources import QuestionResource
 
 TABLES = {"csv", "xlsx"}
 LIMIT = 10 * MEGABYTE

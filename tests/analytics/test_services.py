@@ -8,7 +8,8 @@ import pytest
 
 from analytics.models import JobStatus, ResultSnapshot
 from analytics.selectors import FilterError, filters_normalize
-from analytics.services import BROKER_DOWN, results_request, snapshot_compute
+from analytics.services import BROKER_DOWN, results_request
+from analytics.snapshots import snapshot_compute
 from surveys.services import response_create
 
 pytestmark = pytest.mark.django_db
@@ -178,7 +179,7 @@ def test_snapshots_not_requested_for_a_month_are_purged(
     from django.utils import timezone
 
     from analytics.models import ResultSnapshot
-    from analytics.services import snapshots_purge
+    from analytics.snapshots import snapshots_purge
 
     with django_capture_on_commit_callbacks(execute=True):
         old = results_request(survey=mini_survey, filters={})

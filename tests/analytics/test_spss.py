@@ -14,7 +14,7 @@ from analytics.exports import (
     sav_write,
 )
 from surveys.answers import wide_columns
-from surveys.io import LANGUAGE, SUBMITTED_AT
+from surveys.formats.io import LANGUAGE, SUBMITTED_AT
 from surveys.models import Response
 from surveys.schema import OptionSpec, QuestionSpec, RowSpec, SectionSpec, SurveySchema, Text
 from surveys.services import response_create

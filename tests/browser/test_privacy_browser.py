@@ -21,9 +21,9 @@ from django.db.models import Count
 from django.utils import translation
 
 from analytics.disclosure import SMALL_GROUP, Parameters, refusal_message
+from surveys.management.seed import SeedItem, paper_responses_generate
 from surveys.models import Answer, Response, Survey
 from surveys.schema import SurveySchema
-from surveys.seed import SeedItem, paper_responses_generate
 from surveys.selectors import survey_schema_get
 from surveys.services import NewResponse, responses_bulk_create
 from surveys.validation import response_validate

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from analytics.exporting import export_build
 from analytics.exports import tables_csv, tables_xlsx
 from analytics.models import ExportJob
-from surveys.io import (
+from surveys.formats.io import (
     LANGUAGE,
     SUBMITTED_AT,
     responses_export,
@@ -246,7 +246,7 @@ def test_tables_downloads_never_write_a_label_as_a_formula(labels, title, mean):
 
 
 def test_the_columns_checked_are_the_mini_survey_columns(mini_schema):
-    from surveys.io import _numeric_columns
+    from surveys.formats.io.write import _numeric_columns
 
     assert _numeric_columns(mini_schema) == NUMERIC
     assert LANGUAGE not in NUMERIC and SUBMITTED_AT not in NUMERIC

@@ -31,9 +31,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from accounts.models import Invitation
 from accounts.roles import RESEARCHER
 from accounts.uploads import CONTROL_CHARACTERS, SNIFF_BYTES
+from surveys.admin.resources import question_errors
 from surveys.answers import wide_columns
 from surveys.models import Option, Question, Response, Survey
-from surveys.resources import question_errors
 from tests.factories import answers_fill
 from tests.hostile.conftest import NUMBERS, hostile, hostile_text, stored_answers_check
 from tests.surveys.admin_support import staff_client

@@ -31,11 +31,11 @@ from accounts.models import Invitation
 from accounts.roles import RESEARCHER, roles_ensure
 from accounts.uploads import upload_check
 from accounts.xlsx_guard import xlsx_bounds_check
+from surveys.formats.xlsform.convert import XLSFormError, xlsform_export, xlsform_import
 from surveys.models import Question, Response, Survey
-from surveys.xlsform import XLSFormError, xlsform_export, xlsform_import
 from tests.factories import survey_2022_load
 from tests.hostile.test_imports import IMPORTS, SLUG, admin_import, owner  # noqa: F401
-from tests.surveys.test_xlsform import YES_NO, q, workbook
+from tests.surveys.formats.test_xlsform import YES_NO, q, workbook
 
 MEGABYTE = 1024 * 1024
 MEMORY_BOUND = 100 * MEGABYTE

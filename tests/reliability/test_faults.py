@@ -29,8 +29,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
+import surveys.respond.views
 import surveys.services
-import surveys.views
 from analytics.models import JobStatus, ResultSnapshot
 from analytics.results import results_tables_build
 from analytics.selectors import answer_counts_get
@@ -362,7 +362,7 @@ def test_a_connection_lost_while_opening_a_page_offers_to_try_again(monkeypatch,
     def lost(**kwargs):
         raise OperationalError("the database system is shutting down")
 
-    monkeypatch.setattr(surveys.views, "response_answers_get", lost)
+    monkeypatch.setattr(surveys.respond.views, "response_answers_get", lost)
     reply = client.get(first)
 
     assert reply.status_code == 503
@@ -407,13 +407,13 @@ def test_a_double_submit_of_the_last_page_stores_one_response_and_thanks_twice(
     twin.cookies = deepcopy(tab.cookies)  # the same browser, the button pressed twice
     # Both requests are past every check of the view before either goes on.
     barrier = threading.Barrier(2, timeout=10)
-    real = getattr(surveys.views, meeting_point)
+    real = getattr(surveys.respond.views, meeting_point)
 
     def together(**kwargs: Any) -> Any:
         barrier.wait()
         return real(**kwargs)
 
-    monkeypatch.setattr(surveys.views, meeting_point, together)
+    monkeypatch.setattr(surveys.respond.views, meeting_point, together)
     last = page_url(first, 2)
     replies = in_threads(
         *(lambda c=c: c.post(last, {**pages[1], "action": "submit"}) for c in (tab, twin))

@@ -18,12 +18,12 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django.setup()
 
-import analytics.services  # noqa: E402
+import analytics.snapshots  # noqa: E402
 from config.celery import app  # noqa: E402
 
 MARKS = Path(os.environ["SAUALNAMA_TEST_MARKS"])
 HOLD = float(os.environ.get("SAUALNAMA_TEST_HOLD", "0"))
-_counts_get = analytics.services.answer_counts_get
+_counts_get = analytics.snapshots.answer_counts_get
 
 
 def _counts_get_after_a_pause(**kwargs):
@@ -35,7 +35,7 @@ def _counts_get_after_a_pause(**kwargs):
     return _counts_get(**kwargs)
 
 
-analytics.services.answer_counts_get = _counts_get_after_a_pause
+analytics.snapshots.answer_counts_get = _counts_get_after_a_pause
 # A message taken by a worker that died is handed out again once it is this old (1 hour by
 # default); the test cannot wait that long.
 app.conf.broker_transport_options = {

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils.html import escape
 
 from accounts.roles import roles_ensure
-from surveys import builder
+from surveys.builder import services as builder
 from surveys.models import Survey
 
 

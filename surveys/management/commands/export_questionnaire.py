@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from surveys.definitions import definition_dump, questionnaire_export
+from surveys.formats.definitions import definition_dump, questionnaire_export
 from surveys.models import Survey
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.utils.translation import gettext as _
 
-from surveys.io import FORMATS, responses_export
+from surveys.formats.io import FORMATS, responses_export
 from surveys.models import Survey
 
 

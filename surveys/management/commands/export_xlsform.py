@@ -2,8 +2,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from surveys.formats.xlsform.convert import xlsform_export
 from surveys.models import Survey
-from surveys.xlsform import xlsform_export
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from surveys.io import WideFileError, responses_import, wide_rows_read
+from surveys.formats.io import WideFileError, responses_import, wide_rows_read
 from surveys.models import LANGUAGES, Survey
 
 # Exit codes: 0 every row stored (or valid, with --dry-run); 1 some rows rejected, the valid ones

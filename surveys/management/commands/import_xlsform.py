@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from surveys.xlsform import XLSFormError, xlsform_import
+from surveys.formats.xlsform.convert import XLSFormError, xlsform_import
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from surveys.definitions import DefinitionError, definition_parse, questionnaire_load
+from surveys.formats.definitions import DefinitionError, definition_parse, questionnaire_load
 
 
 class Command(BaseCommand):

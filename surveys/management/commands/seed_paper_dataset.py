@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import Count
 
-from surveys.definitions import DefinitionError, definition_parse, questionnaire_load
+from surveys.formats.definitions import DefinitionError, definition_parse, questionnaire_load
+from surveys.management.seed import SEED, SLUG, WEST_REGIONS, SeedError, paper_responses_build
 from surveys.models import Answer, Response, Survey
-from surveys.seed import SEED, SLUG, WEST_REGIONS, SeedError, paper_responses_build
 from surveys.selectors import survey_schema_get
 from surveys.services import responses_bulk_create
 

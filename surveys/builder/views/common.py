@@ -1,0 +1,189 @@
+"""What every builder view shares: object lookup inside a survey, service errors on forms,
+reorder requests from drag and drop or from the up/down buttons, and the reply to each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    JsonResponse,
+)
+from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from surveys.builder import services as builder
+from surveys.builder.access import builder_required, builder_survey_get
+from surveys.builder.forms import ConditionForm
+from surveys.builder.selectors import condition_candidates
+from surveys.builder.services import BuilderError
+from surveys.models import Option, Question, Row, Section, Survey
+
+
+def language() -> str:
+    """The interface language, which also picks the language of questionnaire texts shown."""
+    current = translation.get_language() or "kk"
+    return current if current in ("kk", "ru") else "kk"
+
+
+def section_get(survey: Survey, code: str) -> Section:
+    try:
+        return survey.sections.get(code=code)
+    except Section.DoesNotExist:
+        raise Http404 from None
+
+
+def question_get(survey: Survey, code: str) -> Question:
+    try:
+        return survey.questions.select_related("section").get(code=code)
+    except Question.DoesNotExist:
+        raise Http404 from None
+
+
+def item_get(question: Question, kind: str, code: str) -> Option | Row:
+    items = question.options if kind == "option" else question.rows
+    try:
+        return items.get(code=code)
+    except (Option.DoesNotExist, Row.DoesNotExist):
+        raise Http404 from None
+
+
+def errors_attach(form: forms.Form, error: BuilderError) -> None:
+    """The service's errors on the form: by field where the form has it, else above the form."""
+    for field, found in error.errors.items():
+        name = field if field in form.fields else None
+        for message in found:
+            form.add_error(name, message)
+
+
+def error_messages(error: BuilderError) -> list[str]:
+    return [message for found in error.errors.values() for message in found]
+
+
+def posted(request: HttpRequest) -> Any:
+    """The form data of a POST (even an empty one, which must fail validation), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """builder.js asks for JSON; a plain form post gets a redirect."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def order_requested(request: HttpRequest, current: Sequence[str]) -> list[str]:
+    """The new full order: posted as `codes` by drag and drop, or one `move` up or down."""
+    codes = request.POST.getlist("codes")
+    if codes:
+        return codes
+    order = list(current)
+    code, direction = request.POST.get("move", ""), request.POST.get("direction", "")
+    if code not in order:
+        return order
+    i = order.index(code)
+    j = i - 1 if direction == "up" else i + 1 if direction == "down" else i
+    if 0 <= j < len(order):
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def reorder_reply(
+    request: HttpRequest,
+    *,
+    error: BuilderError | None,
+    codes: Sequence[str],
+    back: str,
+    refused: Callable[[list[str]], HttpResponse],
+) -> HttpResponse:
+    """JSON for builder.js; otherwise back to the list, or `refused(messages)` (a 400 page)."""
+    if wants_json(request):
+        if error is not None:
+            return JsonResponse({"ok": False, "errors": error.errors}, status=400)
+        return JsonResponse({"ok": True, "codes": list(codes)})
+    if error is not None:
+        return refused(error_messages(error))
+    return redirect(back)
+
+
+def back_url(request: HttpRequest, default: str) -> str:
+    """A `next` field pointing into this site, or `default`."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def optional_url(name: str, **kwargs: Any) -> str | None:
+    """A link to a page another part of the builder may not provide yet."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+def edit_url(survey: Survey, anchor: str = "") -> str:
+    url = reverse("builder:edit", kwargs={"slug": survey.slug})
+    return f"{url}#{anchor}" if anchor else url
+
+
+def question_url(question: Question, anchor: str = "") -> str:
+    url = reverse(
+        "builder:question_edit", kwargs={"slug": question.survey.slug, "code": question.code}
+    )
+    return f"{url}#{anchor}" if anchor else url
+
+
+def survey_view(
+    *methods: str,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A builder view of one survey: role check, then the survey (404 if not the user's), then
+    the method. The survey comes first so that any request about a survey that is not yours,
+    of whatever method, reads as one about a survey that does not exist."""
+    allowed = [*methods, "HEAD"] if "GET" in methods else list(methods)
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
+            survey = builder_survey_get(request=request, slug=slug)
+            if request.method not in allowed:
+                return HttpResponseNotAllowed(allowed)
+            return view(request, survey, **kwargs)
+
+        return builder_required(wrapper)
+
+    return decorate
+
+
+def condition_save(request: HttpRequest, target: Section | Question) -> tuple[ConditionForm, bool]:
+    """Bind the posted display condition of a section or question and store it.
+
+    Returns the bound form (with the service's refusals attached) and whether it was stored.
+    """
+    form = ConditionForm(
+        request.POST, candidates=condition_candidates(target=target), language=language()
+    )
+    if form.is_valid():
+        try:
+            builder.condition_set(
+                target=target,
+                user=request.user,
+                question_code=form.cleaned_data["question_code"],
+                option_codes=form.cleaned_data["option_codes"],
+            )
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Display condition saved."))
+            return form, True
+    return form, False

@@ -1,0 +1,186 @@
+"""Builder views of a question's parts: options (single and multiple choice), matrix rows, and
+the labels of scale points. Options and rows differ only in their form and services, so one set
+of views serves both, chosen by the URL's `kind`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from surveys.builder import services as builder
+from surveys.builder.forms import BuilderForm, OptionForm, RowForm, ScaleLabelForm
+from surveys.builder.services import BuilderError
+from surveys.builder.views.common import (
+    error_messages,
+    errors_attach,
+    item_get,
+    language,
+    order_requested,
+    posted,
+    question_get,
+    question_url,
+    reorder_reply,
+    survey_view,
+)
+from surveys.builder.views.pages import question_page
+from surveys.models import Survey
+
+
+@dataclass(frozen=True)
+class ItemKind:
+    form: type[BuilderForm]
+    add: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., Any]
+    reorder: Callable[..., Any]
+    related: str
+    title: Promise
+
+
+KINDS = {
+    "option": ItemKind(
+        OptionForm,
+        builder.option_add,
+        builder.option_update,
+        builder.option_delete,
+        builder.options_reorder,
+        "options",
+        gettext_lazy("Option"),
+    ),
+    "row": ItemKind(
+        RowForm,
+        builder.row_add,
+        builder.row_update,
+        builder.row_delete,
+        builder.rows_reorder,
+        "rows",
+        gettext_lazy("Matrix row"),
+    ),
+}
+
+
+@survey_view("POST")
+def item_add(request: HttpRequest, survey: Survey, code: str, kind: str) -> HttpResponse:
+    question = question_get(survey, code)
+    spec = KINDS[kind]
+    form = spec.form(request.POST, prefix=kind)
+    if form.is_valid():
+        try:
+            item = spec.add(question=question, user=request.user, data=form.cleaned_data)
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Added."))
+            return redirect(question_url(question, f"{kind}-{item.code}"))
+    return question_page(request, question, status=400, **{f"{kind}_form": form})
+
+
+@survey_view("GET", "POST")
+def item_edit(
+    request: HttpRequest, survey: Survey, code: str, kind: str, item: str
+) -> HttpResponse:
+    question = question_get(survey, code)
+    spec = KINDS[kind]
+    obj = item_get(question, kind, item)
+    form = spec.form(posted(request), initial=spec.form.initial_from(obj))
+    if request.method == "POST" and form.is_valid():
+        try:
+            obj = spec.update(**{kind: obj}, user=request.user, data=form.cleaned_data)
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(question_url(question, f"{kind}-{obj.code}"))
+    status = 400 if request.method == "POST" else 200
+    context = {
+        "survey": survey,
+        "question": question,
+        "item": obj,
+        "kind": kind,
+        "title": spec.title,
+        "form": form,
+        "lang": language(),
+    }
+    return render(request, "builder/item_edit.html", context, status=status)
+
+
+@survey_view("POST")
+def item_delete(
+    request: HttpRequest, survey: Survey, code: str, kind: str, item: str
+) -> HttpResponse:
+    question = question_get(survey, code)
+    obj = item_get(question, kind, item)
+    try:
+        KINDS[kind].delete(**{kind: obj}, user=request.user)
+    except BuilderError as error:
+        return question_page(request, question, status=400, action_errors=error_messages(error))
+    messages.success(request, _("Deleted."))
+    return redirect(question_url(question, f"{KINDS[kind].related}"))
+
+
+@survey_view("POST")
+def items_reorder(request: HttpRequest, survey: Survey, code: str, kind: str) -> HttpResponse:
+    question = question_get(survey, code)
+    spec = KINDS[kind]
+    current = getattr(question, spec.related).order_by("position", "id")
+    codes = order_requested(request, list(current.values_list("code", flat=True)))
+    error = None
+    try:
+        spec.reorder(question=question, user=request.user, codes=codes)
+    except BuilderError as caught:
+        error = caught
+    moved = request.POST.get("move")
+    back = question_url(question, f"{kind}-{moved}" if moved else spec.related)
+    return reorder_reply(
+        request,
+        error=error,
+        codes=codes,
+        back=back,
+        refused=lambda found: question_page(request, question, status=400, action_errors=found),
+    )
+
+
+@survey_view("POST")
+def scale_label_set(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
+    question = question_get(survey, code)
+    form = ScaleLabelForm(request.POST, prefix="scale")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            builder.scale_label_set(
+                question=question,
+                user=request.user,
+                value=data["value"],
+                label_kk=data["label_kk"],
+                label_ru=data["label_ru"],
+            )
+        except BuilderError as error:
+            errors_attach(form, error)
+        else:
+            messages.success(request, _("Scale label saved."))
+            return redirect(question_url(question, f"point-{data['value']}"))
+    return question_page(request, question, status=400, scale_form=form)
+
+
+@survey_view("POST")
+def scale_label_delete(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
+    question = question_get(survey, code)
+    try:
+        # Posted rather than in the URL: a scale may start below zero.
+        value = int(request.POST.get("value", ""))
+    except ValueError:
+        raise Http404 from None
+    try:
+        builder.scale_label_delete(question=question, user=request.user, value=value)
+    except BuilderError as error:
+        return question_page(request, question, status=400, action_errors=error_messages(error))
+    messages.success(request, _("Scale label removed."))
+    return redirect(question_url(question, "scale"))

@@ -1,0 +1,442 @@
+"""An XLSForm workbook -> a questionnaire definition mapping (docs/xlsform.md has the mapping).
+
+This module decides what each survey row is in our model: a section, a question, a matrix row,
+or something refused with its row number. The structural rules (codes, both languages, option
+counts, conditions on earlier questions) are not repeated here: `surveys.formats.definitions`
+checks the resulting mapping, and `Reading.locate` puts its problems back at their sheet and row.
+"""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from pyxform.errors import PyXFormError
+from pyxform.xls2json_backends import get_xlsform
+
+from surveys.formats.xlsform.expr import ExpressionError, bounds_parse, relevant_parse, yes_no_parse
+from surveys.formats.xlsform.sheets import (
+    CHOICES,
+    OTHER_LABEL,
+    SETTINGS,
+    STAND_IN_SCALE,
+    SURVEY,
+    SURVEY_KEYS,
+    Problem,
+    Reading,
+    SheetReader,
+    scale_point,
+    survey_rows,
+    type_parse,
+)
+
+Node = dict[str, Any]
+# Spliced into a translated message, so translated too; the expressions stay XLSForm.
+RELEVANT_FORMS = gettext_lazy(
+    "“${q} = 'x'”, “selected(${q}, 'x')”, or several of those on one question joined by “or”"
+)
+
+
+def code_of(row: Node) -> str:
+    """A row's code: its name, unless `saualnama_code` says otherwise (the export's way out
+    when a code is no valid XLSForm name there, such as `meta` or a name used twice)."""
+    return str(row.get("saualnama_code") or row.get("name") or "")
+
+
+class _Walk:
+    """One pass over the survey sheet, keeping the open groups on a stack."""
+
+    def __init__(self, reader: SheetReader, title: dict[str, str], rows: list[Node]) -> None:
+        self.r = reader
+        self.title = title
+        self.rows = rows
+        self.names_all = {str(row["name"]) for row in rows if row.get("name")}
+        self.seen: set[str] = set()
+        self.sections: list[Node] = []
+        self.stack: list[tuple[str, Node | None, int]] = []  # (section|matrix|other, node, row)
+        self.default: Node | None = None  # the open default section for top-level questions
+        self.last: Node | None = None  # the last question, for an "other, specify" follow-up
+        self.last_name = ""
+        self.used_lists: set[str] = set()
+
+    def fail(self, row: int, message: str, name: str = "") -> None:
+        self.r.fail(SURVEY, row, message)
+        if name:
+            self.r.failed.add(name)
+
+    def run(self) -> list[Node]:
+        for row in self.rows:
+            if len(row) == 1:
+                continue  # an empty row: pyxform keeps it so that row numbers stay right
+            before = len(self.r.problems)
+            self.row(row)
+            if len(self.r.problems) > before and (container := self.container(create=False)):
+                container["_failed"] = True
+        for _kind, _node, number in self.stack:
+            self.fail(number, _("this begin_group has no end_group"))
+        return [s for s in self.sections if s["questions"] or not s.get("_failed")]
+
+    # -- structure ------------------------------------------------------------------------------
+
+    def frame(self) -> str | None:
+        return self.stack[-1][0] if self.stack else None
+
+    def container(self, create: bool = True) -> Node | None:
+        for kind, node, _number in reversed(self.stack):
+            if kind == "section":
+                return node
+        if self.default is None and create:
+            code, n = "main", 1
+            while code in self.names_all:
+                n += 1
+                code = f"main_{n}"
+            self.names_all.add(code)
+            self.default = {"code": code, "title": dict(self.title), "questions": []}
+            self.default["_place"] = (SETTINGS, 2)
+            self.sections.append(self.default)
+        return self.default
+
+    def row(self, row: Node) -> None:
+        number, name = row["__row"], str(row.get("name") or "")
+        raw_type = str(row.get("type") or "")
+        if not raw_type:
+            self.fail(number, _("the row has no type"), name)
+            return
+        kind, list_name, or_other = type_parse(raw_type)
+        self.r.unknown_columns(SURVEY, row, SURVEY_KEYS)
+        if kind == "begin_group":
+            self.group_begin(row, number, name)
+        elif kind == "end_group":
+            self.group_end(number)
+        elif not kind:
+            self.unsupported(raw_type, number, name)
+        elif self.frame() == "matrix":
+            self.matrix_row(row, number, name, kind, list_name)
+        else:
+            question = self.question(row, number, name, kind, list_name, or_other)
+            if question is not None:
+                self.container()["questions"].append(question)
+                self.r.earlier[name] = question
+                self.last, self.last_name = question, name
+        self.seen.add(name)
+
+    def unsupported(self, raw_type: str, number: int, name: str) -> None:
+        lowered = "_".join(raw_type.lower().split())
+        if lowered.startswith("end_") and self.frame() == "other":
+            self.stack.pop()  # the end of a refused block (a repeat): its begin is reported
+            return
+        if lowered == "decimal":
+            message = _("type “decimal” is not supported: numbers here are whole; use integer")
+        else:
+            message = _("type “%(type)s” is not supported") % {"type": raw_type}
+        self.fail(number, message, name)
+        if lowered.startswith("begin_"):
+            self.stack.append(("other", None, number))
+
+    def group_begin(self, row: Node, number: int, name: str) -> None:
+        appearance = (row.get("control") or {}).get("appearance")
+        in_section = any(kind == "section" for kind, _n, _r in self.stack)
+        if "required" in (row.get("bind") or {}):
+            self.fail(number, _("required is not supported on a group: set it on its questions"))
+        if (row.get("bind") or {}).get("constraint"):
+            self.fail(number, _("constraint is not supported on a group"))
+        if self.frame() in ("matrix", "other"):
+            self.fail(number, _("a group cannot be nested here"), name)
+            self.stack.append(("other", None, number))
+        elif appearance == "table-list" or (appearance == "field-list" and in_section):
+            matrix: Node = {
+                "code": code_of(row),
+                "type": "matrix",
+                "text": self.texts(row, "label"),
+            }
+            if help_text := self.texts(row, "hint"):
+                matrix["help"] = help_text
+            self.condition_set(matrix, row, number, name)
+            matrix.update(_place=(SURVEY, number), rows=[], _list=None, _required=set(), _name=name)
+            matrix["_na"] = self.na(row, number)
+            self.stack.append(("matrix", matrix, number))
+        elif in_section:
+            self.fail(
+                number,
+                _("a group inside a group is read only as a matrix (appearance table-list)"),
+                name,
+            )
+            self.stack.append(("other", None, number))
+        else:
+            if appearance not in (None, "field-list"):
+                self.fail(number, _("appearance “%(a)s” is not supported") % {"a": appearance})
+            if "saualnama_na" in row:
+                self.fail(number, _("saualnama_na is only for a rating or a matrix"))
+            section: Node = {"code": code_of(row), "title": self.texts(row, "label")}
+            if description := self.texts(row, "hint"):
+                section["description"] = description
+            self.condition_set(section, row, number, name)
+            section.update(questions=[], _place=(SURVEY, number))
+            self.sections.append(section)
+            self.stack.append(("section", section, number))
+            self.default = None
+        self.last = None
+
+    def group_end(self, number: int) -> None:
+        if not self.stack:
+            self.fail(number, _("this end_group has no begin_group"))
+            return
+        kind, node, _begin = self.stack.pop()
+        self.last = None
+        if kind != "matrix" or node is None:
+            return
+        required = node.pop("_required")
+        if len(required) > 1:
+            self.fail(node["_place"][1], _("the rows of a matrix must all be required or not"))
+        node["required"] = bool(required) and required.pop()
+        list_name, na = node.pop("_list"), node.pop("_na")
+        # Without a list (its problem is reported) a stand-in keeps the checker quiet.
+        node["scale"] = (
+            self.r.scale(list_name, na, node["_place"][1]) if list_name else dict(STAND_IN_SCALE)
+        )
+        self.container()["questions"].append(node)
+        self.r.earlier[node.pop("_name")] = node
+
+    # -- questions ------------------------------------------------------------------------------
+
+    def texts(self, row: Node, column: str) -> dict[str, str]:
+        return self.r.texts(SURVEY, row["__row"], row.get(column), column)
+
+    def na(self, row: Node, number: int) -> bool:
+        try:
+            return yes_no_parse(row.get("saualnama_na"))
+        except ExpressionError:
+            self.fail(number, _("saualnama_na must be yes or no"))
+            return False
+
+    def required(self, row: Node, number: int) -> bool:
+        try:
+            return yes_no_parse((row.get("bind") or {}).get("required"))
+        except ExpressionError:
+            self.fail(number, _("required must be yes or no; conditions are not supported"))
+            return False
+
+    def condition_set(self, node: Node, row: Node, number: int, name: str) -> None:
+        expr = (row.get("bind") or {}).get("relevant")
+        if not expr:
+            return
+        try:
+            relevance = relevant_parse(str(expr))
+        except ExpressionError:
+            self.fail(
+                number,
+                _("relevant “%(expr)s” is not supported; use %(forms)s")
+                % {"expr": expr, "forms": RELEVANT_FORMS},
+            )
+            return
+        q = relevance.question
+        target = self.r.earlier.get(q)
+        if q in self.r.failed:
+            return  # that row's own problem is reported
+        if q == name:
+            self.fail(number, _("relevant: a question cannot depend on itself"))
+        elif target is None and q in self.seen:
+            self.fail(number, _("relevant: “%(q)s” is not a choice question") % {"q": q})
+        elif target is None and q in self.names_all:
+            self.fail(
+                number,
+                _("relevant refers to “%(q)s”, which comes later: only earlier questions count")
+                % {"q": q},
+            )
+        elif target is None:
+            self.fail(number, _("relevant refers to an unknown question “%(q)s”") % {"q": q})
+        elif target["type"] not in ("single", "multiple"):
+            self.fail(number, _("relevant: “%(q)s” is not a choice question") % {"q": q})
+        elif relevance.uses_equals and target["type"] == "multiple":
+            self.fail(
+                number,
+                _("relevant: “%(q)s” is a multiple choice; use selected(${%(q)s}, 'x')") % {"q": q},
+            )
+        else:
+            node["show_if"] = {"question": target["code"], "options": relevance.options}
+
+    def choice_list(self, number: int, name: str, list_name: str | None) -> list[Node] | None:
+        items = self.r.lists.get(str(list_name))
+        self.used_lists.add(str(list_name))
+        if items is None:
+            self.fail(
+                number,
+                _("the choice list “%(list)s” is not on the choices sheet") % {"list": list_name},
+                name,
+            )
+        return items
+
+    def question(
+        self, row: Node, number: int, name: str, kind: str, list_name: str | None, or_other: bool
+    ) -> Node | None:
+        bind, control = row.get("bind") or {}, row.get("control") or {}
+        appearance, constraint = control.get("appearance"), bind.get("constraint")
+        if kind == "short_text" and self.other_follow_up(row, name):
+            return None
+        node: Node = {"code": code_of(row), "type": kind, "text": self.texts(row, "label")}
+        if help_text := self.texts(row, "hint"):
+            node["help"] = help_text
+        node["required"] = self.required(row, number)
+        self.condition_set(node, row, number, name)
+        node["_place"] = (SURVEY, number)
+        items = None
+        if kind in ("select_one", "select_multiple"):
+            items = self.choice_list(number, name, list_name)
+            if items is None:
+                return None
+        is_scale = bool(items) and all(scale_point(i["name"]) is not None for i in items)
+        accepted: tuple[str | None, ...] = (None,)
+        if kind == "select_one" and is_scale:
+            node["type"], accepted = "rating", (None, "likert")
+            node["scale"] = self.r.scale(str(list_name), self.na(row, number), number)
+        elif kind in ("select_one", "select_multiple"):
+            node["type"] = "single" if kind == "select_one" else "multiple"
+            node["options"] = [
+                {"code": i["name"], "label": dict(i["label"]), "_place": (CHOICES, i["row"])}
+                for i in items or []
+            ]
+            if or_other:
+                self.other_add(node, number)
+            if kind == "select_one":
+                accepted = (None, "minimal")
+                if appearance == "minimal":
+                    node["widget"] = "dropdown"
+            elif constraint:
+                self.r.limits_set(node, str(constraint), number)
+                constraint = None
+        elif kind == "number" and constraint:
+            try:
+                low, high = bounds_parse(str(constraint))
+            except ExpressionError:
+                self.fail(
+                    number,
+                    _("constraint “%(c)s” is not supported; use bounds such as . >= 0 and . <= 50")
+                    % {"c": constraint},
+                )
+            else:
+                node.update({k: v for k, v in (("min", low), ("max", high)) if v is not None})
+            constraint = None
+        elif kind == "short_text":
+            accepted = (None, "multiline")
+            if appearance == "multiline":
+                node["type"] = "long_text"
+        if constraint:
+            self.fail(
+                number,
+                _("constraint “%(c)s” is not supported on this question") % {"c": constraint},
+            )
+        if appearance not in accepted:
+            self.fail(number, _("appearance “%(a)s” is not supported here") % {"a": appearance})
+        if "saualnama_na" in row and node["type"] != "rating":
+            self.fail(number, _("saualnama_na is only for a rating or a matrix"))
+        if or_other and node["type"] not in ("single", "multiple"):
+            self.fail(number, _("or_other is only for a choice question"))
+        return node
+
+    def other_add(self, node: Node, number: int) -> None:
+        other = next((o for o in node["options"] if o["code"] == "other"), None)
+        if other is None:
+            other = {"code": "other", "label": dict(OTHER_LABEL), "_place": (SURVEY, number)}
+            node["options"].append(other)
+        other["other"] = True
+
+    def other_follow_up(self, row: Node, name: str) -> bool:
+        """`<q>_other`, a text right after choice question q, shown when one option of q is
+        chosen: that option becomes q's "other (specify)" option instead of a question."""
+        last, last_name = self.last, self.last_name
+        expr = (row.get("bind") or {}).get("relevant")
+        # `<q>_other_2` too: the export's name when `<q>_other` is another question's code.
+        follows = re.fullmatch(rf"{re.escape(last_name)}_other(_\d+)?", name) is not None
+        if last is None or "options" not in last or not follows or not expr:
+            return False
+        try:
+            relevance = relevant_parse(str(expr))
+        except ExpressionError:
+            return False
+        if relevance.question != last_name or len(relevance.options) != 1:
+            return False
+        option = next((o for o in last["options"] if o["code"] == relevance.options[0]), None)
+        if option is None:
+            return False
+        option["other"] = True
+        return True
+
+    def matrix_row(
+        self, row: Node, number: int, name: str, kind: str, list_name: str | None
+    ) -> None:
+        matrix = self.stack[-1][1]
+        assert matrix is not None
+        if kind != "select_one":
+            self.fail(number, _("a matrix (table-list group) holds only select_one rows"), name)
+            return
+        bind, control = row.get("bind") or {}, row.get("control") or {}
+        for column, value in (
+            ("hint", row.get("hint")),
+            ("relevant", bind.get("relevant")),
+            ("constraint", bind.get("constraint")),
+            ("appearance", control.get("appearance")),
+            ("saualnama_na", row.get("saualnama_na")),
+        ):
+            if value:
+                self.fail(
+                    number, _("%(column)s is not supported on a matrix row") % {"column": column}
+                )
+        if self.choice_list(number, name, list_name) is None:
+            return
+        if matrix["_list"] is None:
+            matrix["_list"] = str(list_name)
+        elif matrix["_list"] != list_name:
+            self.fail(number, _("every row of a matrix must use the same choice list"))
+        prefix = f"{matrix['_name']}_"
+        code = name[len(prefix) :] if name.startswith(prefix) and name != prefix else name
+        code = str(row.get("saualnama_code") or code)
+        matrix["rows"].append(
+            {"code": code, "label": self.texts(row, "label"), "_place": (SURVEY, number)}
+        )
+        matrix["_required"].add(self.required(row, number))
+
+
+def _finish(sections: list[Node], places: dict[str, tuple[str, int | None]]) -> None:
+    """Record where each node came from, then drop the private keys the checker would refuse."""
+    for i, section in enumerate(sections):
+        at = f"sections[{i}]"
+        places[at] = section.pop("_place")
+        section.pop("_failed", None)
+        for j, question in enumerate(section["questions"]):
+            q_at = f"{at}.questions[{j}]"
+            places[q_at] = question.pop("_place")
+            for key in ("options", "rows"):
+                for k, item in enumerate(question.get(key) or []):
+                    places[f"{q_at}.{key}[{k}]"] = item.pop("_place")
+            for value, place in (question.get("scale") or {}).pop("_places", {}).items():
+                places[f"{q_at}.scale.labels[{value}]"] = place
+
+
+def workbook_read(*, content: bytes, fallback_slug: str, slug: str | None = None) -> Reading:
+    """Read every sheet, collecting every problem; the mapping holds what could be read."""
+    try:
+        book = get_xlsform(xlsform=BytesIO(content), file_type=".xlsx")
+    except (PyXFormError, ValueError, KeyError, OSError) as exc:
+        message = _("the file cannot be read as an XLSForm: %(error)s") % {"error": exc}
+        return Reading(data={}, problems=[Problem("workbook", None, message)])
+    reader = SheetReader(book, fallback_slug, slug)
+    places: dict[str, tuple[str, int | None]] = {
+        key: (SETTINGS, 2) for key in ("slug", "title", "intro", "default_language")
+    }
+    try:
+        settings = reader.settings()
+        data = reader.survey_fields(settings)
+        reader.choices()
+        rows = survey_rows(reader)
+        walk = _Walk(reader, data["title"], rows)
+        data["sections"] = walk.run()
+        reader.unused_lists(walk.used_lists)
+    except PyXFormError as exc:
+        # A header pyxform cannot read (a duplicate or clashing column): nothing more to say.
+        reader.fail(SURVEY, 1, _("XLSForm check: %(message)s") % {"message": exc})
+        return Reading(data={}, problems=reader.problems)
+    _finish(data["sections"], places)
+    return Reading(data=data, problems=reader.problems, places=places)
