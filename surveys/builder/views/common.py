@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
@@ -28,6 +28,8 @@ from surveys.builder.forms import ConditionForm
 from surveys.builder.selectors import condition_candidates
 from surveys.builder.services import BuilderError
 from surveys.models import Option, Question, Row, Section, Survey
+
+Saved = TypeVar("Saved")
 
 
 def language() -> str:
@@ -64,6 +66,24 @@ def errors_attach(form: forms.Form, error: BuilderError) -> None:
         name = field if field in form.fields else None
         for message in found:
             form.add_error(name, message)
+
+
+def form_save(
+    request: HttpRequest, form: forms.Form, save: Callable[[dict[str, Any]], Saved], done: str
+) -> Saved | None:
+    """Validate a bound form and pass its data to a builder service: what the service stored,
+    with `done` as the success message; or None, the form holding its own or the service's
+    refusals, for the view to show again with status 400. Every builder form goes this way, so
+    a service's refusal always lands on the field it names."""
+    if not form.is_valid():
+        return None
+    try:
+        saved = save(form.cleaned_data)
+    except BuilderError as error:
+        errors_attach(form, error)
+        return None
+    messages.success(request, done)
+    return saved
 
 
 def error_messages(error: BuilderError) -> list[str]:
@@ -173,17 +193,14 @@ def condition_save(request: HttpRequest, target: Section | Question) -> tuple[Co
     form = ConditionForm(
         request.POST, candidates=condition_candidates(target=target), language=language()
     )
-    if form.is_valid():
-        try:
-            builder.condition_set(
-                target=target,
-                user=request.user,
-                question_code=form.cleaned_data["question_code"],
-                option_codes=form.cleaned_data["option_codes"],
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Display condition saved."))
-            return form, True
-    return form, False
+
+    def store(data: dict[str, Any]) -> bool:
+        builder.condition_set(
+            target=target,
+            user=request.user,
+            question_code=data["question_code"],
+            option_codes=data["option_codes"],
+        )
+        return True  # the service returns nothing; form_save's None means refused
+
+    return form, bool(form_save(request, form, store, _("Display condition saved.")))

@@ -15,7 +15,7 @@ from surveys.builder.views.common import (
     condition_save,
     edit_url,
     error_messages,
-    errors_attach,
+    form_save,
     language,
     order_requested,
     posted,
@@ -35,15 +35,14 @@ def question_add(request: HttpRequest, survey: Survey, code: str) -> HttpRespons
     kind = request.GET.get("type", "")
     initial = {"type": kind} if kind in Question.Type.values else {}
     form = QuestionForm(posted(request), initial={"required": True, **initial})
-    if request.method == "POST" and form.is_valid():
-        try:
-            question = builder.question_add(
-                section=section, user=request.user, data=form.cleaned_data
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Question added."))
+    if request.method == "POST":
+        question = form_save(
+            request,
+            form,
+            lambda data: builder.question_add(section=section, user=request.user, data=data),
+            _("Question added."),
+        )
+        if question is not None:
             return redirect(question_url(question))
     status = 400 if request.method == "POST" else 200
     context = {"survey": survey, "section": section, "form": form, "lang": language()}
@@ -56,16 +55,14 @@ def question_edit(request: HttpRequest, survey: Survey, code: str) -> HttpRespon
     if request.method == "GET":
         return question_page(request, question)
     form = QuestionForm(request.POST)
-    if form.is_valid():
-        try:
-            question = builder.question_update(
-                question=question, user=request.user, data=form.cleaned_data
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Question saved."))
-            return redirect(question_url(question))
+    saved = form_save(
+        request,
+        form,
+        lambda data: builder.question_update(question=question, user=request.user, data=data),
+        _("Question saved."),
+    )
+    if saved is not None:
+        return redirect(question_url(saved))
     question.refresh_from_db()
     return question_page(request, question, question_form=form, status=400)
 

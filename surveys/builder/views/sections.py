@@ -15,7 +15,7 @@ from surveys.builder.views.common import (
     condition_save,
     edit_url,
     error_messages,
-    errors_attach,
+    form_save,
     language,
     order_requested,
     reorder_reply,
@@ -29,14 +29,14 @@ from surveys.models import Section, Survey
 @survey_view("POST")
 def section_add(request: HttpRequest, survey: Survey) -> HttpResponse:
     form = SectionForm(request.POST, prefix="section")
-    if form.is_valid():
-        try:
-            section = builder.section_add(survey=survey, user=request.user, data=form.cleaned_data)
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Section added."))
-            return redirect(edit_url(survey, f"section-{section.code}"))
+    section = form_save(
+        request,
+        form,
+        lambda data: builder.section_add(survey=survey, user=request.user, data=data),
+        _("Section added."),
+    )
+    if section is not None:
+        return redirect(edit_url(survey, f"section-{section.code}"))
     return edit_page(request, survey, status=400, section_form=form)
 
 
@@ -71,16 +71,14 @@ def section_edit(request: HttpRequest, survey: Survey, code: str) -> HttpRespons
     if request.method == "GET":
         return _section_page(request, section)
     form = SectionForm(request.POST)
-    if form.is_valid():
-        try:
-            section = builder.section_update(
-                section=section, user=request.user, data=form.cleaned_data
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Section saved."))
-            return redirect(edit_url(survey, f"section-{section.code}"))
+    saved = form_save(
+        request,
+        form,
+        lambda data: builder.section_update(section=section, user=request.user, data=data),
+        _("Section saved."),
+    )
+    if saved is not None:
+        return redirect(edit_url(survey, f"section-{saved.code}"))
     section.refresh_from_db()
     return _section_page(request, section, form=form, status=400)
 
