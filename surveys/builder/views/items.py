@@ -23,7 +23,6 @@ from surveys.builder.views.common import (
     form_save,
     item_get,
     language,
-    order_requested,
     posted,
     question_get,
     question_url,
@@ -131,21 +130,12 @@ def item_delete(
 def items_reorder(request: HttpRequest, survey: Survey, code: str, kind: str) -> HttpResponse:
     question = question_get(survey, code)
     spec = KINDS[kind]
-    current = getattr(question, spec.related).order_by("position", "id")
-    codes = order_requested(request, list(current.values_list("code", flat=True)))
-    error = None
-    try:
-        spec.reorder(question=question, user=request.user, codes=codes)
-    except BuilderError as caught:
-        error = caught
-    moved = request.POST.get("move")
-    back = question_url(question, f"{kind}-{moved}" if moved else spec.related)
     return reorder_reply(
         request,
-        error=error,
-        codes=codes,
-        back=back,
-        refused=lambda found: question_page(request, question, status=400, action_errors=found),
+        getattr(question, spec.related).all(),
+        lambda codes: spec.reorder(question=question, user=request.user, codes=codes),
+        lambda moved: question_url(question, f"{kind}-{moved}" if moved else spec.related),
+        lambda found: question_page(request, question, status=400, action_errors=found),
     )
 
 
