@@ -117,7 +117,7 @@ def _invitation_refused(request: HttpRequest, survey: Survey, reason: str) -> Ht
     return render(request, "surveys/invitation_refused.html", context, status=403)
 
 
-def _invitation_gate(request: HttpRequest, survey: Survey, state: str) -> HttpResponse | None:
+def _invitation_gate(request: HttpRequest, survey: Survey) -> HttpResponse | None:
     """The refusal page, unless the survey is open to all or the session holds an unused token."""
     if survey.access != Survey.Access.INVITATION:
         return None
@@ -147,15 +147,30 @@ def _page_url(response: Response, number: int) -> str:
     return reverse("surveys:page", args=[response.survey.slug, response.key, number])
 
 
-def welcome(request: HttpRequest, slug: str) -> HttpResponse:
+def _entry(request: HttpRequest, slug: str) -> tuple[Survey, Response | None] | HttpResponse:
+    """The welcome page's and start's checks: the survey open and, if by invitation, this
+    session's token unused; then the survey and the draft this session continues, if any. Else
+    the page that refuses."""
     survey = get_object_or_404(Survey, slug=slug)
     state = _availability(request, survey)
     if state != "open":
         return _unavailable(request, survey, state)
-    if refused := _invitation_gate(request, survey, state):
+    if refused := _invitation_gate(request, survey):
         return refused
-    draft = _session_draft(request, survey)
-    context = {"survey": survey, "state": state, "lang": _language(request), "draft": draft}
+    return survey, _session_draft(request, survey)
+
+
+def _draft_remember(request: HttpRequest, response: Response) -> None:
+    """Keep the draft's key in the session, so that the welcome page offers to continue it."""
+    request.session[SESSION_KEY] = {**_drafts(request), response.survey.slug: str(response.key)}
+
+
+def welcome(request: HttpRequest, slug: str) -> HttpResponse:
+    entered = _entry(request, slug)
+    if isinstance(entered, HttpResponse):
+        return entered
+    survey, draft = entered
+    context = {"survey": survey, "lang": _language(request), "draft": draft}
     return render(request, "surveys/welcome.html", context)
 
 
@@ -190,21 +205,18 @@ def _start_limited(request: HttpRequest, survey: Survey, wait: int) -> HttpRespo
 
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = get_object_or_404(Survey, slug=slug)
-    state = _availability(request, survey)
-    if state != "open":
-        return _unavailable(request, survey, state)
-    if refused := _invitation_gate(request, survey, state):
-        return refused
+    entered = _entry(request, slug)
+    if isinstance(entered, HttpResponse):
+        return entered
     # A second click on "start" (or a replayed POST) continues the same draft, uncounted.
-    response = _session_draft(request, survey)
+    survey, response = entered
     if response is None:
         if wait := start_quota_take(survey=survey, client=client_address(request.META)):
             return _start_limited(request, survey, wait)
         token = _session_token(request, survey)
         tag = invitation_tag_for(token) if survey.access == Survey.Access.INVITATION else ""
         response = response_start(survey=survey, language=_language(request), invitation_tag=tag)
-    request.session[SESSION_KEY] = {**_drafts(request), slug: str(response.key)}
+    _draft_remember(request, response)
     return redirect("surveys:resume", slug=slug, key=response.key)
 
 
@@ -244,7 +256,7 @@ def resume(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     schema = survey_schema_cached(survey=response.survey)
     answers = response_answers_get(response=response, schema=schema)
     number = response_resume_section(schema=schema, answers=answers)
-    request.session[SESSION_KEY] = {**_drafts(request), slug: str(response.key)}
+    _draft_remember(request, response)
     return redirect(_page_url(response, number))
 
 
@@ -400,7 +412,7 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     survey = get_object_or_404(Survey, slug=slug)
     if slug not in request.session.get(COMPLETED_KEY, []):
         return redirect("surveys:welcome", slug=slug)
-    context = {"survey": survey, "preview": False, "lang": _language(request)}
+    context = {"survey": survey, "lang": _language(request)}
     return render(request, "surveys/thanks.html", context)
 
 
