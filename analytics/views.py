@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -58,9 +62,20 @@ def _filters(request: HttpRequest, schema: SurveySchema) -> Filters:
     return filters_normalize(schema=schema, raw=raw)
 
 
-def _bad_filter(request: HttpRequest, survey: Survey, error: FilterError) -> HttpResponse:
-    context = {"survey": survey, "lang": _language(), "message": str(error)}
-    return render(request, "analytics/bad_filter.html", context, status=400)
+def _bad_filter_refused(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A filter the survey does not have (from `_filters`, or met later by the service) is
+    answered with the bad-filter page, 400, by whichever results view it reached."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, slug: str, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, slug, **kwargs)
+        except FilterError as error:
+            survey = _survey(request, slug)
+            context = {"survey": survey, "lang": _language(), "message": str(error)}
+            return render(request, "analytics/bad_filter.html", context, status=400)
+
+    return wrapper
 
 
 @login_required
@@ -70,13 +85,11 @@ def results_index(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@_bad_filter_refused
 def results(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _survey(request, slug)
     schema = survey_schema_get(survey=survey)
-    try:
-        filters = _filters(request, schema)
-    except FilterError as error:
-        return _bad_filter(request, survey, error)
+    filters = _filters(request, schema)
     snapshot = results_request(survey=survey, filters=filters)
     language = _language()
     exact = survey_microdata_allowed(user=request.user, survey=survey)
@@ -109,24 +122,22 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@_bad_filter_refused
 def crosstab(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _survey(request, slug)
     schema = survey_schema_get(survey=survey)
     language = _language()
     exact = survey_microdata_allowed(user=request.user, survey=survey)
-    try:
-        filters = _filters(request, schema)
-        table = crosstab_compute(
-            survey=survey,
-            schema=schema,
-            filters=filters,
-            question=request.GET.get("q", ""),
-            by=request.GET.get("by", ""),
-            language=language,
-            exact=exact,
-        )
-    except FilterError as error:
-        return _bad_filter(request, survey, error)
+    filters = _filters(request, schema)
+    table = crosstab_compute(
+        survey=survey,
+        schema=schema,
+        filters=filters,
+        question=request.GET.get("q", ""),
+        by=request.GET.get("by", ""),
+        language=language,
+        exact=exact,
+    )
     context = {
         "survey": survey,
         "lang": language,
@@ -151,13 +162,11 @@ def crosstab(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@_bad_filter_refused
 def tables_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     survey = _survey(request, slug)
     schema = survey_schema_get(survey=survey)
-    try:
-        filters = _filters(request, schema)
-    except FilterError as error:
-        return _bad_filter(request, survey, error)
+    filters = _filters(request, schema)
     snapshot = results_request(survey=survey, filters=filters)
     if snapshot.status != JobStatus.COMPLETE:
         return redirect(reverse("analytics:results", args=[slug]) + "?" + request.GET.urlencode())
@@ -180,6 +189,7 @@ def tables_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@_bad_filter_refused
 def export_start(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _microdata_survey(request, slug)
     schema = survey_schema_get(survey=survey)
@@ -187,13 +197,10 @@ def export_start(request: HttpRequest, slug: str) -> HttpResponse:
     if fmt not in ExportJob.Format.values:
         raise Http404
     language = _language()
-    try:
-        filters = _filters(request, schema)
-        job = export_request(
-            survey=survey, fmt=fmt, language=language, filters=filters, user=request.user
-        )
-    except FilterError as error:
-        return _bad_filter(request, survey, error)
+    filters = _filters(request, schema)
+    job = export_request(
+        survey=survey, fmt=fmt, language=language, filters=filters, user=request.user
+    )
     detail = {"format": fmt, "filters": filters, "language": language, "export": job.pk}
     audit_record(
         user=request.user, action=AuditEvent.Action.EXPORT_REQUEST, survey=survey, detail=detail

@@ -41,6 +41,9 @@ SECTION_FIELDS = ("code", "title_kk", "title_ru", "description_kk", "description
 OPTION_FIELDS = ("code", "label_kk", "label_ru", "is_other", "is_exclusive")
 ROW_FIELDS = ("code", "label_kk", "label_ru")
 STATUS = Survey.Status
+# Where a new section or question goes, and what of it the admin writes directly (_place).
+PARENTS = {Section: "survey", Question: "section"}
+PLACES = {Section: ("position",), Question: ("section", "position")}
 
 
 class _RolledBack(Exception):
@@ -120,52 +123,40 @@ def survey_save(*, survey: Survey, user: User, cleaned: Mapping[str, Any]) -> Su
     return saved
 
 
-def section_save(*, section: Section, user: User, cleaned: Mapping[str, Any]) -> Section:
+def _part_save(
+    obj: Section | Question, user: User, cleaned: Mapping[str, Any], fields: tuple[str, ...]
+) -> Section | Question:
+    """A section or question: added to the survey or section the form chose (a new one), its
+    place written directly, then updated, so that the update's structure check sees the new
+    place; then its display condition."""
+    kind, parent = obj._meta.model_name, PARENTS[type(obj)]
+    add, update = getattr(builder, f"{kind}_add"), getattr(builder, f"{kind}_update")
     with transaction.atomic():
-        data = _data(cleaned, SECTION_FIELDS)
-        if section.pk is None:
-            survey = cleaned.get("survey") or section.survey
-            saved = builder.section_add(survey=survey, user=user, data=data)
+        data = _data(cleaned, fields)
+        if obj.pk is None:
+            container = cleaned.get(parent) or getattr(obj, parent)
+            saved = add(**{parent: container}, user=user, data=data)
         else:
-            saved = _fresh(section)
-        _place(saved, cleaned, "position")
-        saved = builder.section_update(section=saved, user=user, data=data)
+            saved = _fresh(obj)
+        _place(saved, cleaned, *PLACES[type(obj)])
+        saved = update(**{kind: saved}, user=user, data=data)
         _condition(saved, user, cleaned)
     return saved
 
 
-def question_save(*, question: Question, user: User, cleaned: Mapping[str, Any]) -> Question:
+def _item_save(
+    obj: Option | Row, user: User, cleaned: Mapping[str, Any], fields: tuple[str, ...]
+) -> Option | Row:
+    """An option or row: added to its question or updated, then its position written."""
+    kind = obj._meta.model_name
     with transaction.atomic():
-        data = _data(cleaned, QUESTION_FIELDS)
-        if question.pk is None:
-            section = cleaned.get("section") or question.section
-            saved = builder.question_add(section=section, user=user, data=data)
+        data = _data(cleaned, fields)
+        if obj.pk is None:
+            add = getattr(builder, f"{kind}_add")
+            saved = add(question=_fresh(obj.question), user=user, data=data)
         else:
-            saved = _fresh(question)
-        _place(saved, cleaned, "section", "position")
-        saved = builder.question_update(question=saved, user=user, data=data)
-        _condition(saved, user, cleaned)
-    return saved
-
-
-def option_save(*, option: Option, user: User, cleaned: Mapping[str, Any]) -> Option:
-    with transaction.atomic():
-        data = _data(cleaned, OPTION_FIELDS)
-        if option.pk is None:
-            saved = builder.option_add(question=_fresh(option.question), user=user, data=data)
-        else:
-            saved = builder.option_update(option=_fresh(option), user=user, data=data)
-        _place(saved, cleaned, "position")
-    return saved
-
-
-def row_save(*, row: Row, user: User, cleaned: Mapping[str, Any]) -> Row:
-    with transaction.atomic():
-        data = _data(cleaned, ROW_FIELDS)
-        if row.pk is None:
-            saved = builder.row_add(question=_fresh(row.question), user=user, data=data)
-        else:
-            saved = builder.row_update(row=_fresh(row), user=user, data=data)
+            update = getattr(builder, f"{kind}_update")
+            saved = update(**{kind: _fresh(obj)}, user=user, data=data)
         _place(saved, cleaned, "position")
     return saved
 
@@ -185,19 +176,23 @@ def scale_label_save(*, label: ScaleLabel, user: User, cleaned: Mapping[str, Any
         )
 
 
-SAVES: dict[type[models.Model], Callable[..., models.Model]] = {
-    Survey: lambda obj, user, cleaned: survey_save(survey=obj, user=user, cleaned=cleaned),
-    Section: lambda obj, user, cleaned: section_save(section=obj, user=user, cleaned=cleaned),
-    Question: lambda obj, user, cleaned: question_save(question=obj, user=user, cleaned=cleaned),
-    Option: lambda obj, user, cleaned: option_save(option=obj, user=user, cleaned=cleaned),
-    Row: lambda obj, user, cleaned: row_save(row=obj, user=user, cleaned=cleaned),
-    ScaleLabel: lambda obj, user, cleaned: scale_label_save(label=obj, user=user, cleaned=cleaned),
+# Per model: how the admin writes it, and the fields it passes to the builder's services.
+SAVES: dict[type[models.Model], tuple[Callable[..., Any], tuple[str, ...]]] = {
+    Section: (_part_save, SECTION_FIELDS),
+    Question: (_part_save, QUESTION_FIELDS),
+    Option: (_item_save, OPTION_FIELDS),
+    Row: (_item_save, ROW_FIELDS),
 }
 
 
 def structure_save(*, obj: models.Model, user: User, cleaned: Mapping[str, Any]) -> models.Model:
     """Create or update `obj` (an unsaved or stored admin instance) from a form's cleaned data."""
-    return SAVES[type(obj)](obj, user, cleaned)
+    if isinstance(obj, Survey):
+        return survey_save(survey=obj, user=user, cleaned=cleaned)
+    if isinstance(obj, ScaleLabel):
+        return scale_label_save(label=obj, user=user, cleaned=cleaned)
+    save, fields = SAVES[type(obj)]
+    return save(obj, user, cleaned, fields)
 
 
 def structure_delete(*, obj: models.Model, user: User) -> None:

@@ -6,11 +6,12 @@ option keeps its "other" flag; labels may change, each change recorded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import QuerySet
 
 from surveys.builder.changes import texts_snapshot
 from surveys.builder.checks import (
@@ -35,25 +36,39 @@ from surveys.models import Answer, Option, Question, Row, ScaleLabel
 
 User = AbstractBaseUser
 LABELS = ("label_kk", "label_ru")
+Item = TypeVar("Item", Option, Row)  # options and rows are written the same way
+# Reads an option's or row's fields from posted data (the stored item, or None for a new one)
+# and checks them, adding what is wrong to the problems.
+ValuesOf = Callable[[Problems, Mapping[str, Any], Any, Question], dict[str, Any]]
 
 
 # Options
+
+
+def _item_values(
+    problems: Problems, data: Mapping[str, Any], current: Item, question: Question
+) -> dict[str, Any]:
+    """The labels and code of an option or row (`current`, unsaved for a new one), checked: a
+    code unique among the question's items of that kind, both labels, their lengths."""
+    values: dict[str, Any] = {key: text_of(data, key, getattr(current, key)) for key in LABELS}
+    values["code"] = text_of(data, "code", current.code)
+    siblings = type(current)._default_manager.filter(question=question).exclude(pk=current.pk)
+    code_check(problems, values["code"], set(siblings.values_list("code", flat=True)))
+    texts_check(problems, values, "label")
+    lengths_check(problems, type(current), {key: values[key] for key in LABELS})
+    return values
 
 
 def _option_values(
     problems: Problems, data: Mapping[str, Any], option: Option | None, question: Question
 ) -> dict[str, Any]:
     current = option or Option()
-    values: dict[str, Any] = {key: text_of(data, key, getattr(current, key)) for key in LABELS}
-    values["code"] = text_of(data, "code", current.code)
-    values["is_other"] = boolean_of(data, "is_other", current.is_other)
-    values["is_exclusive"] = boolean_of(data, "is_exclusive", current.is_exclusive)
     if question.type not in CHOICE_TYPES:
         problems.add(ALL, "no_options")
+    values = _item_values(problems, data, current, question)
+    values["is_other"] = boolean_of(data, "is_other", current.is_other)
+    values["is_exclusive"] = boolean_of(data, "is_exclusive", current.is_exclusive)
     siblings = question.options.exclude(pk=current.pk)
-    code_check(problems, values["code"], set(siblings.values_list("code", flat=True)))
-    texts_check(problems, values, "label")
-    lengths_check(problems, Option, {key: values[key] for key in LABELS})
     if values["is_other"] and siblings.filter(is_other=True).exists():
         problems.add("is_other", "one_other")
     if values["is_exclusive"] and question.type != Question.Type.MULTIPLE:
@@ -61,66 +76,107 @@ def _option_values(
     return values
 
 
-def option_add(*, question: Question, user: User, data: Mapping[str, Any]) -> Option:
+def _item_add(
+    model: type[Item],
+    question: Question,
+    user: User,
+    data: Mapping[str, Any],
+    values_of: ValuesOf,
+) -> Item:
+    """A new option or row of `question`, placed last; `values_of` reads and checks `data`."""
     problems = Problems()
-    values = _option_values(problems, data, None, question)
+    values = values_of(problems, data, None, question)
     problems.raise_if_any()
     with transaction.atomic():
         edit = edit_begin(survey=question.survey, user=user)
-        option = Option.objects.create(
-            question=question, position=next_position(question.options.all()), **values
+        siblings = model._default_manager.filter(question=question)
+        item = model._default_manager.create(
+            question=question, position=next_position(siblings), **values
         )
-        edit.record(option)
-        edit.finish(focus=("option", question.code, option.code))
-    return option
+        edit.record(item)
+        edit.finish(focus=(model._meta.model_name, question.code, item.code))
+    return item
+
+
+def _item_update(
+    item: Item,
+    user: User,
+    data: Mapping[str, Any],
+    values_of: ValuesOf,
+    locked_check: Callable[[Problems, Item, dict[str, Any]], None],
+) -> Item:
+    """Store `data` on an option or row. `locked_check` adds the refusals of a survey with
+    responses: called only then, inside the transaction that holds the survey."""
+    question = item.question
+    problems = Problems()
+    values = values_of(problems, data, item, question)
+    with restoring(item), transaction.atomic():
+        edit = edit_begin(survey=question.survey, user=user)
+        if edit.locked:
+            locked_check(problems, item, values)
+        problems.raise_if_any()
+        before = texts_snapshot(item)
+        for key, value in values.items():
+            setattr(item, key, value)
+        item.save()
+        edit.record(item, before)
+        edit.finish(focus=(item._meta.model_name, question.code, item.code))
+    return item
+
+
+def _option_locked(problems: Problems, option: Option, values: dict[str, Any]) -> None:
+    if option.answers.exists():
+        params = {"option": option.code, "question": option.question.code}
+        if values["code"] != option.code:
+            problems.add("code", "locked_option_code", **params)
+        if values["is_other"] != option.is_other:
+            problems.add("is_other", "locked_option_other", **params)
+
+
+def option_add(*, question: Question, user: User, data: Mapping[str, Any]) -> Option:
+    return _item_add(Option, question, user, data, _option_values)
 
 
 def option_update(*, option: Option, user: User, data: Mapping[str, Any]) -> Option:
-    question = option.question
-    problems = Problems()
-    values = _option_values(problems, data, option, question)
-    with restoring(option), transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        if edit.locked and option.answers.exists():
-            params = {"option": option.code, "question": question.code}
-            if values["code"] != option.code:
-                problems.add("code", "locked_option_code", **params)
-            if values["is_other"] != option.is_other:
-                problems.add("is_other", "locked_option_other", **params)
+    return _item_update(option, user, data, _option_values, _option_locked)
+
+
+def _item_delete(item: Item, user: User, check: Callable[[Problems], None]) -> None:
+    """Delete an option or row unless `check`, run inside the transaction, finds a problem."""
+    with transaction.atomic():
+        edit = edit_begin(survey=item.question.survey, user=user)
+        problems = Problems()
+        check(problems)
         problems.raise_if_any()
-        before = texts_snapshot(option)
-        for key, value in values.items():
-            setattr(option, key, value)
-        option.save()
-        edit.record(option, before)
-        edit.finish(focus=("option", question.code, option.code))
-    return option
+        item.delete()
+        edit.finish()
 
 
 def option_delete(*, option: Option, user: User) -> None:
-    question = option.question
+    def check(problems: Problems) -> None:
+        if option.answers.exists():
+            params = {"option": option.code, "question": option.question.code}
+            problems.add(ALL, "locked_option_delete", **params)
+        conditions_using_check(problems, options=Option.objects.filter(pk=option.pk))
+
+    _item_delete(option, user, check)
+
+
+def _items_reorder(
+    question: Question, user: User, current: QuerySet[Option] | QuerySet[Row], codes: Sequence[str]
+) -> None:
+    """Options or rows of `question` in the order of `codes`, which must name each one once."""
     with transaction.atomic():
         edit = edit_begin(survey=question.survey, user=user)
-        problems = Problems()
-        if option.answers.exists():
-            problems.add(ALL, "locked_option_delete", option=option.code, question=question.code)
-        conditions_using_check(problems, options=Option.objects.filter(pk=option.pk))
-        problems.raise_if_any()
-        option.delete()
+        items = {item.code: item for item in current}
+        if len(codes) != len(set(codes)) or set(codes) != set(items):
+            raise fail(ALL, "reorder_items")
+        positions_set([items[code] for code in codes])
         edit.finish()
-
-
-def _items_reorder(items: dict[str, Any], codes: Sequence[str]) -> None:
-    if len(codes) != len(set(codes)) or set(codes) != set(items):
-        raise fail(ALL, "reorder_items")
-    positions_set([items[code] for code in codes])
 
 
 def options_reorder(*, question: Question, user: User, codes: Sequence[str]) -> None:
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        _items_reorder({o.code: o for o in question.options.all()}, codes)
-        edit.finish()
+    _items_reorder(question, user, question.options.all(), codes)
 
 
 # Matrix rows
@@ -129,65 +185,34 @@ def options_reorder(*, question: Question, user: User, codes: Sequence[str]) -> 
 def _row_values(
     problems: Problems, data: Mapping[str, Any], row: Row | None, question: Question
 ) -> dict[str, Any]:
-    current = row or Row()
-    values: dict[str, Any] = {key: text_of(data, key, getattr(current, key)) for key in LABELS}
-    values["code"] = text_of(data, "code", current.code)
     if question.type != Question.Type.MATRIX:
         problems.add(ALL, "no_rows")
-    taken = set(question.rows.exclude(pk=current.pk).values_list("code", flat=True))
-    code_check(problems, values["code"], taken)
-    texts_check(problems, values, "label")
-    lengths_check(problems, Row, {key: values[key] for key in LABELS})
-    return values
+    return _item_values(problems, data, row or Row(), question)
+
+
+def _row_locked(problems: Problems, row: Row, values: dict[str, Any]) -> None:
+    if values["code"] != row.code and row.answers.exists():
+        problems.add("code", "locked_row_code", row=row.code, question=row.question.code)
 
 
 def row_add(*, question: Question, user: User, data: Mapping[str, Any]) -> Row:
-    problems = Problems()
-    values = _row_values(problems, data, None, question)
-    problems.raise_if_any()
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        row = Row.objects.create(
-            question=question, position=next_position(question.rows.all()), **values
-        )
-        edit.record(row)
-        edit.finish(focus=("row", question.code, row.code))
-    return row
+    return _item_add(Row, question, user, data, _row_values)
 
 
 def row_update(*, row: Row, user: User, data: Mapping[str, Any]) -> Row:
-    question = row.question
-    problems = Problems()
-    values = _row_values(problems, data, row, question)
-    with restoring(row), transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        if edit.locked and values["code"] != row.code and row.answers.exists():
-            problems.add("code", "locked_row_code", row=row.code, question=question.code)
-        problems.raise_if_any()
-        before = texts_snapshot(row)
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.save()
-        edit.record(row, before)
-        edit.finish(focus=("row", question.code, row.code))
-    return row
+    return _item_update(row, user, data, _row_values, _row_locked)
 
 
 def row_delete(*, row: Row, user: User) -> None:
-    question = row.question
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
+    def check(problems: Problems) -> None:
         if Answer.objects.filter(row=row).exists():
-            raise fail(ALL, "locked_row_delete", row=row.code, question=question.code)
-        row.delete()
-        edit.finish()
+            problems.add(ALL, "locked_row_delete", row=row.code, question=row.question.code)
+
+    _item_delete(row, user, check)
 
 
 def rows_reorder(*, question: Question, user: User, codes: Sequence[str]) -> None:
-    with transaction.atomic():
-        edit = edit_begin(survey=question.survey, user=user)
-        _items_reorder({r.code: r for r in question.rows.all()}, codes)
-        edit.finish()
+    _items_reorder(question, user, question.rows.all(), codes)
 
 
 # Scale labels

@@ -33,13 +33,21 @@ from surveys.answers import answers_to_wide
 from surveys.drafts import (
     client_address,
     draft_is_expired,
-    drafts_of_invitation,
     invitation_tag_for,
     invitation_tag_matches,
     start_quota_take,
 )
 from surveys.models import Response, Survey
 from surveys.respond.forms import SectionForm
+from surveys.respond.session import (
+    COMPLETED_KEY,
+    draft_remember,
+    session_complete,
+    session_draft,
+    session_invitation,
+    session_token,
+    token_keep,
+)
 from surveys.schema import SurveySchema
 from surveys.selectors import response_answers_get, response_resume_section, survey_schema_cached
 from surveys.services import (
@@ -50,12 +58,6 @@ from surveys.services import (
     response_start,
 )
 from surveys.validation import response_validate
-
-SESSION_KEY = "saualnama_drafts"
-INVITATION_KEY = "saualnama_invitations"
-# Slugs of the surveys this session has just completed a response of: what the thank-you page and
-# a repeated last submit go by, now that the response keeps no key.
-COMPLETED_KEY = "saualnama_completed"
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -93,35 +95,17 @@ def _unavailable(request: HttpRequest, survey: Survey, state: str) -> HttpRespon
     return render(request, "surveys/unavailable.html", context, status=403)
 
 
-def _drafts(request: HttpRequest) -> dict[str, str]:
-    return request.session.get(SESSION_KEY, {})
-
-
-def _session_token(request: HttpRequest, survey: Survey) -> str | None:
-    return request.session.get(INVITATION_KEY, {}).get(survey.slug) or None
-
-
-def _session_invitation(request: HttpRequest, survey: Survey) -> Invitation | None:
-    token = _session_token(request, survey)
-    if not token:
-        return None
-    try:
-        return invitation_open(token=token, survey=survey)
-    except Invitation.DoesNotExist:
-        return None
-
-
 def _invitation_refused(request: HttpRequest, survey: Survey, reason: str) -> HttpResponse:
     """`reason` is "required" (no invitation in this session) or "used"."""
     context = {"survey": survey, "reason": reason, "lang": _language(request)}
     return render(request, "surveys/invitation_refused.html", context, status=403)
 
 
-def _invitation_gate(request: HttpRequest, survey: Survey, state: str) -> HttpResponse | None:
+def _invitation_gate(request: HttpRequest, survey: Survey) -> HttpResponse | None:
     """The refusal page, unless the survey is open to all or the session holds an unused token."""
     if survey.access != Survey.Access.INVITATION:
         return None
-    invitation = _session_invitation(request, survey)
+    invitation = session_invitation(request, survey)
     if invitation is None:
         return _invitation_refused(request, survey, "required")
     if invitation_is_used(invitation=invitation):
@@ -138,7 +122,7 @@ def invitation(request: HttpRequest, slug: str, token: str) -> HttpResponse:
         raise Http404 from None
     if invitation_is_used(invitation=found):
         return _invitation_refused(request, survey, "used")
-    request.session[INVITATION_KEY] = {**request.session.get(INVITATION_KEY, {}), slug: token}
+    token_keep(request, slug, token)
     # A redirect, so the token leaves the address bar and is sent on in no Referer.
     return redirect("surveys:welcome", slug=slug)
 
@@ -147,38 +131,26 @@ def _page_url(response: Response, number: int) -> str:
     return reverse("surveys:page", args=[response.survey.slug, response.key, number])
 
 
-def welcome(request: HttpRequest, slug: str) -> HttpResponse:
+def _entry(request: HttpRequest, slug: str) -> tuple[Survey, Response | None] | HttpResponse:
+    """The welcome page's and start's checks: the survey open and, if by invitation, this
+    session's token unused; then the survey and the draft this session continues, if any. Else
+    the page that refuses."""
     survey = get_object_or_404(Survey, slug=slug)
     state = _availability(request, survey)
     if state != "open":
         return _unavailable(request, survey, state)
-    if refused := _invitation_gate(request, survey, state):
+    if refused := _invitation_gate(request, survey):
         return refused
-    draft = _session_draft(request, survey)
-    context = {"survey": survey, "state": state, "lang": _language(request), "draft": draft}
+    return survey, session_draft(request, survey)
+
+
+def welcome(request: HttpRequest, slug: str) -> HttpResponse:
+    entered = _entry(request, slug)
+    if isinstance(entered, HttpResponse):
+        return entered
+    survey, draft = entered
+    context = {"survey": survey, "lang": _language(request), "draft": draft}
     return render(request, "surveys/welcome.html", context)
-
-
-def _session_draft(request: HttpRequest, survey: Survey) -> Response | None:
-    """The draft this session continues: the one it started, or, in an invitation survey, the one
-    started with the session's invitation (on another device, say); never an expired one."""
-    key = _drafts(request).get(survey.slug)
-    token = _session_token(request, survey)
-    candidates = []
-    if key:
-        found = Response.objects.filter(key=key, survey=survey, status=Response.Status.DRAFT)
-        candidates.extend(found[:1])
-    if survey.access == Survey.Access.INVITATION and token:
-        candidates.extend(drafts_of_invitation(survey=survey, token=token)[:1])
-    for draft in candidates:
-        draft.survey = survey
-        if survey.access == Survey.Access.INVITATION and not invitation_tag_matches(
-            response=draft, token=token
-        ):
-            continue
-        if not draft_is_expired(response=draft):
-            return draft
-    return None
 
 
 def _start_limited(request: HttpRequest, survey: Survey, wait: int) -> HttpResponse:
@@ -190,21 +162,18 @@ def _start_limited(request: HttpRequest, survey: Survey, wait: int) -> HttpRespo
 
 @require_POST
 def start(request: HttpRequest, slug: str) -> HttpResponse:
-    survey = get_object_or_404(Survey, slug=slug)
-    state = _availability(request, survey)
-    if state != "open":
-        return _unavailable(request, survey, state)
-    if refused := _invitation_gate(request, survey, state):
-        return refused
+    entered = _entry(request, slug)
+    if isinstance(entered, HttpResponse):
+        return entered
     # A second click on "start" (or a replayed POST) continues the same draft, uncounted.
-    response = _session_draft(request, survey)
+    survey, response = entered
     if response is None:
         if wait := start_quota_take(survey=survey, client=client_address(request.META)):
             return _start_limited(request, survey, wait)
-        token = _session_token(request, survey)
+        token = session_token(request, survey)
         tag = invitation_tag_for(token) if survey.access == Survey.Access.INVITATION else ""
         response = response_start(survey=survey, language=_language(request), invitation_tag=tag)
-    request.session[SESSION_KEY] = {**_drafts(request), slug: str(response.key)}
+    draft_remember(request, response)
     return redirect("surveys:resume", slug=slug, key=response.key)
 
 
@@ -219,7 +188,7 @@ def _draft_open(request: HttpRequest, slug: str, key: str) -> Response | HttpRes
         return _draft_gone(request, survey, "unknown", status=404)
     survey = response.survey
     if survey.access == Survey.Access.INVITATION and not invitation_tag_matches(
-        response=response, token=_session_token(request, survey)
+        response=response, token=session_token(request, survey)
     ):
         # Checked before anything else about the draft: a key without its invitation learns
         # nothing, not even whether the draft has expired.
@@ -244,7 +213,7 @@ def resume(request: HttpRequest, slug: str, key: str) -> HttpResponse:
     schema = survey_schema_cached(survey=response.survey)
     answers = response_answers_get(response=response, schema=schema)
     number = response_resume_section(schema=schema, answers=answers)
-    request.session[SESSION_KEY] = {**_drafts(request), slug: str(response.key)}
+    draft_remember(request, response)
     return redirect(_page_url(response, number))
 
 
@@ -341,7 +310,7 @@ def _finish(request, response, schema, sections) -> HttpResponse:
     survey = response.survey
     on_complete = None
     if survey.access == Survey.Access.INVITATION:
-        invitation = _session_invitation(request, survey)
+        invitation = session_invitation(request, survey)
         if invitation is None:
             return _invitation_refused(request, survey, "required")
         # No check that it is unused: the database refuses a second use, also a concurrent one.
@@ -360,15 +329,8 @@ def _finish(request, response, schema, sections) -> HttpResponse:
 
 
 def _completed(request: HttpRequest, slug: str) -> HttpResponseRedirect:
-    """Forget the draft and the token, remember that this session completed: to the thank-you."""
-    request.session[SESSION_KEY] = {k: v for k, v in _drafts(request).items() if k != slug}
-    # The session held both the token and the response's key: it keeps neither.
-    invitations = request.session.get(INVITATION_KEY, {})
-    if slug in invitations:
-        request.session[INVITATION_KEY] = {k: v for k, v in invitations.items() if k != slug}
-    completed = request.session.get(COMPLETED_KEY, [])
-    if slug not in completed:
-        request.session[COMPLETED_KEY] = [*completed, slug]
+    """The session forgets the draft and token, remembers the completion: to the thank-you."""
+    session_complete(request, slug)
     return redirect("surveys:thanks", slug=slug)
 
 
@@ -400,7 +362,7 @@ def thanks(request: HttpRequest, slug: str) -> HttpResponse:
     survey = get_object_or_404(Survey, slug=slug)
     if slug not in request.session.get(COMPLETED_KEY, []):
         return redirect("surveys:welcome", slug=slug)
-    context = {"survey": survey, "preview": False, "lang": _language(request)}
+    context = {"survey": survey, "lang": _language(request)}
     return render(request, "surveys/thanks.html", context)
 
 

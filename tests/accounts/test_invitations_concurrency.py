@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -22,6 +21,7 @@ from surveys.models import Response, Survey
 from surveys.selectors import survey_schema_get
 from surveys.services import response_complete, response_create
 from tests.surveys.admin_support import VALID_ANSWERS
+from tests.threads import in_threads, meeting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -39,26 +39,6 @@ def invitation(mini_survey) -> Invitation:
     return Invitation.objects.create(survey=mini_survey, email="a@example.kz", organisation="A")
 
 
-def in_threads(*calls: Callable[[], Any]) -> list[Any]:
-    """Run each call in a thread of its own; returns each result or the exception it raised."""
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 def test_two_completions_with_one_token_at_once_leave_one_response(mini_survey, invitation):
     schema = survey_schema_get(survey=mini_survey)
     drafts = [
@@ -68,7 +48,7 @@ def test_two_completions_with_one_token_at_once_leave_one_response(mini_survey, 
         for _ in range(2)
     ]
     # Both transactions have locked and validated their own draft before either records the use.
-    barrier = threading.Barrier(2, timeout=10)
+    barrier = meeting()
 
     def use() -> None:
         barrier.wait()
@@ -96,7 +76,7 @@ def test_two_browsers_submitting_with_one_token_at_once_get_one_thanks(mini_surv
         keys.append(key)
     # Both browsers may be continuing one draft (one per invitation) or two: either way both
     # submits leave together, and one response completes.
-    barrier = threading.Barrier(2, timeout=10)
+    barrier = meeting()
 
     def submit(client: Client, key: str) -> Any:
         barrier.wait()

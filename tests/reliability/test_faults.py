@@ -13,7 +13,6 @@ import re
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from copy import deepcopy
@@ -23,7 +22,7 @@ from typing import Any
 import psycopg
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.db import OperationalError, connection, connections
+from django.db import OperationalError, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
@@ -42,6 +41,7 @@ from surveys.selectors import response_answers_get, survey_schema_get
 from surveys.services import answer_rows_build
 from surveys.validation import response_validate
 from tests.factories import answers_fill, survey_2022_load
+from tests.threads import in_threads, meeting
 
 from .conftest import broker_use, postgres_required, servers_database_url
 
@@ -374,25 +374,6 @@ def test_a_connection_lost_while_opening_a_page_offers_to_try_again(monkeypatch,
 # A double submit racing itself.
 
 
-def in_threads(*calls: Callable[[], Any]) -> list[Any]:
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int, call: Callable[[], Any]) -> None:
-        try:
-            results[index] = call()
-        except Exception as error:
-            results[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.parametrize("meeting_point", ["response_save_page", "response_complete"])
 def test_a_double_submit_of_the_last_page_stores_one_response_and_thanks_twice(
     meeting_point, mini_survey, mini_schema, monkeypatch
@@ -406,7 +387,7 @@ def test_a_double_submit_of_the_last_page_stores_one_response_and_thanks_twice(
     twin = Client()
     twin.cookies = deepcopy(tab.cookies)  # the same browser, the button pressed twice
     # Both requests are past every check of the view before either goes on.
-    barrier = threading.Barrier(2, timeout=10)
+    barrier = meeting()
     real = getattr(surveys.respond.views, meeting_point)
 
     def together(**kwargs: Any) -> Any:

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar
 
 from django import forms
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import (
     Http404,
     HttpRequest,
@@ -19,15 +20,25 @@ from django.http import (
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from surveys.builder import services as builder
 from surveys.builder.access import builder_required, builder_survey_get
-from surveys.builder.forms import ConditionForm
+from surveys.builder.forms import ConditionForm, QuestionForm, SectionForm
 from surveys.builder.selectors import condition_candidates
 from surveys.builder.services import BuilderError
 from surveys.models import Option, Question, Row, Section, Survey
+
+Saved = TypeVar("Saved")
+# A section's and a question's own page: the form that edits it, the service that stores that
+# form, and the message once stored (own_page_edit).
+OWN_PAGE: dict[str, tuple[type[forms.Form], Callable[..., Any], Promise]] = {
+    "section": (SectionForm, builder.section_update, gettext_lazy("Section saved.")),
+    "question": (QuestionForm, builder.question_update, gettext_lazy("Question saved.")),
+}
 
 
 def language() -> str:
@@ -66,6 +77,24 @@ def errors_attach(form: forms.Form, error: BuilderError) -> None:
             form.add_error(name, message)
 
 
+def form_save(
+    request: HttpRequest, form: forms.Form, save: Callable[[dict[str, Any]], Saved], done: str
+) -> Saved | None:
+    """Validate a bound form and pass its data to a builder service: what the service stored,
+    with `done` as the success message; or None, the form holding its own or the service's
+    refusals, for the view to show again with status 400. Every builder form goes this way, so
+    a service's refusal always lands on the field it names."""
+    if not form.is_valid():
+        return None
+    try:
+        saved = save(form.cleaned_data)
+    except BuilderError as error:
+        errors_attach(form, error)
+        return None
+    messages.success(request, done)
+    return saved
+
+
 def error_messages(error: BuilderError) -> list[str]:
     return [message for found in error.errors.values() for message in found]
 
@@ -98,20 +127,29 @@ def order_requested(request: HttpRequest, current: Sequence[str]) -> list[str]:
 
 def reorder_reply(
     request: HttpRequest,
-    *,
-    error: BuilderError | None,
-    codes: Sequence[str],
-    back: str,
+    current: QuerySet[Any],
+    write: Callable[[list[str]], None],
+    back: Callable[[str | None], str],
     refused: Callable[[list[str]], HttpResponse],
 ) -> HttpResponse:
-    """JSON for builder.js; otherwise back to the list, or `refused(messages)` (a 400 page)."""
+    """Reorder `current` (sections, questions, options or rows) as requested, through `write`
+    (the builder's reorder service given the codes). JSON for builder.js; otherwise back to
+    `back(moved code or None)`, or `refused(messages)` (a 400 page)."""
+    codes = order_requested(
+        request, current.order_by("position", "id").values_list("code", flat=True)
+    )
+    error = None
+    try:
+        write(codes)
+    except BuilderError as caught:
+        error = caught
     if wants_json(request):
         if error is not None:
             return JsonResponse({"ok": False, "errors": error.errors}, status=400)
         return JsonResponse({"ok": True, "codes": list(codes)})
     if error is not None:
         return refused(error_messages(error))
-    return redirect(back)
+    return redirect(back(request.POST.get("move")))
 
 
 def back_url(request: HttpRequest, default: str) -> str:
@@ -135,6 +173,13 @@ def optional_url(name: str, **kwargs: Any) -> str | None:
 def edit_url(survey: Survey, anchor: str = "") -> str:
     url = reverse("builder:edit", kwargs={"slug": survey.slug})
     return f"{url}#{anchor}" if anchor else url
+
+
+def own_url(target: Section | Question, anchor: str = "") -> str:
+    """Where a section (its place on the survey's edit page) or a question (its page) is shown."""
+    if isinstance(target, Section):
+        return edit_url(target.survey, f"section-{target.code}")
+    return question_url(target, anchor)
 
 
 def question_url(question: Question, anchor: str = "") -> str:
@@ -173,17 +218,52 @@ def condition_save(request: HttpRequest, target: Section | Question) -> tuple[Co
     form = ConditionForm(
         request.POST, candidates=condition_candidates(target=target), language=language()
     )
-    if form.is_valid():
-        try:
-            builder.condition_set(
-                target=target,
-                user=request.user,
-                question_code=form.cleaned_data["question_code"],
-                option_codes=form.cleaned_data["option_codes"],
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Display condition saved."))
-            return form, True
-    return form, False
+
+    def store(data: dict[str, Any]) -> bool:
+        builder.condition_set(
+            target=target,
+            user=request.user,
+            question_code=data["question_code"],
+            option_codes=data["option_codes"],
+        )
+        return True  # the service returns nothing; form_save's None means refused
+
+    return form, bool(form_save(request, form, store, _("Display condition saved.")))
+
+
+def own_page_views(
+    get: Callable[[Survey, str], Section | Question], page: Callable[..., HttpResponse]
+) -> tuple[Callable[..., HttpResponse], Callable[..., HttpResponse]]:
+    """The two views of a section's or a question's own page, `page(request, target, **forms)`:
+    the page with its edit form, and its display condition. `get` finds the object by code.
+
+    On GET the page; on POST the edit form stored, then back to where the object is shown, or,
+    refused, the page again with the bound form as `section_form` or `question_form`. The object
+    is read again first: the refused service may have set the form's values on it.
+    """
+
+    @survey_view("GET", "POST")
+    def edit(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
+        target = get(survey, code)
+        if request.method == "GET":
+            return page(request, target)
+        kind = target._meta.model_name
+        form_class, update, done = OWN_PAGE[kind]
+        form = form_class(request.POST)
+        saved = form_save(
+            request, form, lambda data: update(**{kind: target}, user=request.user, data=data), done
+        )
+        if saved is not None:
+            return redirect(own_url(saved))
+        target.refresh_from_db()
+        return page(request, target, status=400, **{f"{kind}_form": form})
+
+    @survey_view("POST")
+    def condition(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
+        target = get(survey, code)
+        form, saved = condition_save(request, target)
+        if saved:
+            return redirect(own_url(target, "condition"))
+        return page(request, target, condition_form=form, status=400)
+
+    return edit, condition

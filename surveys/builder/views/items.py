@@ -20,10 +20,9 @@ from surveys.builder.forms import BuilderForm, OptionForm, RowForm, ScaleLabelFo
 from surveys.builder.services import BuilderError
 from surveys.builder.views.common import (
     error_messages,
-    errors_attach,
+    form_save,
     item_get,
     language,
-    order_requested,
     posted,
     question_get,
     question_url,
@@ -72,14 +71,14 @@ def item_add(request: HttpRequest, survey: Survey, code: str, kind: str) -> Http
     question = question_get(survey, code)
     spec = KINDS[kind]
     form = spec.form(request.POST, prefix=kind)
-    if form.is_valid():
-        try:
-            item = spec.add(question=question, user=request.user, data=form.cleaned_data)
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Added."))
-            return redirect(question_url(question, f"{kind}-{item.code}"))
+    item = form_save(
+        request,
+        form,
+        lambda data: spec.add(question=question, user=request.user, data=data),
+        _("Added."),
+    )
+    if item is not None:
+        return redirect(question_url(question, f"{kind}-{item.code}"))
     return question_page(request, question, status=400, **{f"{kind}_form": form})
 
 
@@ -91,14 +90,15 @@ def item_edit(
     spec = KINDS[kind]
     obj = item_get(question, kind, item)
     form = spec.form(posted(request), initial=spec.form.initial_from(obj))
-    if request.method == "POST" and form.is_valid():
-        try:
-            obj = spec.update(**{kind: obj}, user=request.user, data=form.cleaned_data)
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect(question_url(question, f"{kind}-{obj.code}"))
+    if request.method == "POST":
+        saved = form_save(
+            request,
+            form,
+            lambda data: spec.update(**{kind: obj}, user=request.user, data=data),
+            _("Saved."),
+        )
+        if saved is not None:
+            return redirect(question_url(question, f"{kind}-{saved.code}"))
     status = 400 if request.method == "POST" else 200
     context = {
         "survey": survey,
@@ -130,21 +130,12 @@ def item_delete(
 def items_reorder(request: HttpRequest, survey: Survey, code: str, kind: str) -> HttpResponse:
     question = question_get(survey, code)
     spec = KINDS[kind]
-    current = getattr(question, spec.related).order_by("position", "id")
-    codes = order_requested(request, list(current.values_list("code", flat=True)))
-    error = None
-    try:
-        spec.reorder(question=question, user=request.user, codes=codes)
-    except BuilderError as caught:
-        error = caught
-    moved = request.POST.get("move")
-    back = question_url(question, f"{kind}-{moved}" if moved else spec.related)
     return reorder_reply(
         request,
-        error=error,
-        codes=codes,
-        back=back,
-        refused=lambda found: question_page(request, question, status=400, action_errors=found),
+        getattr(question, spec.related).all(),
+        lambda codes: spec.reorder(question=question, user=request.user, codes=codes),
+        lambda moved: question_url(question, f"{kind}-{moved}" if moved else spec.related),
+        lambda found: question_page(request, question, status=400, action_errors=found),
     )
 
 
@@ -152,21 +143,20 @@ def items_reorder(request: HttpRequest, survey: Survey, code: str, kind: str) ->
 def scale_label_set(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     question = question_get(survey, code)
     form = ScaleLabelForm(request.POST, prefix="scale")
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            builder.scale_label_set(
-                question=question,
-                user=request.user,
-                value=data["value"],
-                label_kk=data["label_kk"],
-                label_ru=data["label_ru"],
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Scale label saved."))
-            return redirect(question_url(question, f"point-{data['value']}"))
+    label = form_save(
+        request,
+        form,
+        lambda data: builder.scale_label_set(
+            question=question,
+            user=request.user,
+            value=data["value"],
+            label_kk=data["label_kk"],
+            label_ru=data["label_ru"],
+        ),
+        _("Scale label saved."),
+    )
+    if label is not None:
+        return redirect(question_url(question, f"point-{label.value}"))
     return question_page(request, question, status=400, scale_form=form)
 
 

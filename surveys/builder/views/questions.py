@@ -12,12 +12,11 @@ from surveys.builder import services as builder
 from surveys.builder.forms import QuestionForm
 from surveys.builder.services import BuilderError
 from surveys.builder.views.common import (
-    condition_save,
     edit_url,
     error_messages,
-    errors_attach,
+    form_save,
     language,
-    order_requested,
+    own_page_views,
     posted,
     question_get,
     question_url,
@@ -35,48 +34,22 @@ def question_add(request: HttpRequest, survey: Survey, code: str) -> HttpRespons
     kind = request.GET.get("type", "")
     initial = {"type": kind} if kind in Question.Type.values else {}
     form = QuestionForm(posted(request), initial={"required": True, **initial})
-    if request.method == "POST" and form.is_valid():
-        try:
-            question = builder.question_add(
-                section=section, user=request.user, data=form.cleaned_data
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Question added."))
+    if request.method == "POST":
+        question = form_save(
+            request,
+            form,
+            lambda data: builder.question_add(section=section, user=request.user, data=data),
+            _("Question added."),
+        )
+        if question is not None:
             return redirect(question_url(question))
     status = 400 if request.method == "POST" else 200
     context = {"survey": survey, "section": section, "form": form, "lang": language()}
     return render(request, "builder/question_add.html", context, status=status)
 
 
-@survey_view("GET", "POST")
-def question_edit(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
-    question = question_get(survey, code)
-    if request.method == "GET":
-        return question_page(request, question)
-    form = QuestionForm(request.POST)
-    if form.is_valid():
-        try:
-            question = builder.question_update(
-                question=question, user=request.user, data=form.cleaned_data
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Question saved."))
-            return redirect(question_url(question))
-    question.refresh_from_db()
-    return question_page(request, question, question_form=form, status=400)
-
-
-@survey_view("POST")
-def question_condition(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
-    question = question_get(survey, code)
-    form, saved = condition_save(request, question)
-    if saved:
-        return redirect(question_url(question, "condition"))
-    return question_page(request, question, condition_form=form, status=400)
+# Its page with the edit form, and its display condition: the same two views as a section's.
+question_edit, question_condition = own_page_views(question_get, question_page)
 
 
 @survey_view("POST")
@@ -94,19 +67,10 @@ def question_delete(request: HttpRequest, survey: Survey, code: str) -> HttpResp
 @survey_view("POST")
 def questions_reorder(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
     section = section_get(survey, code)
-    current = list(section.questions.order_by("position", "id").values_list("code", flat=True))
-    codes = order_requested(request, current)
-    error = None
-    try:
-        builder.questions_reorder(section=section, user=request.user, codes=codes)
-    except BuilderError as caught:
-        error = caught
-    moved = request.POST.get("move")
-    back = edit_url(survey, f"question-{moved}" if moved else f"section-{section.code}")
     return reorder_reply(
         request,
-        error=error,
-        codes=codes,
-        back=back,
-        refused=lambda found: edit_page(request, survey, status=400, action_errors=found),
+        section.questions.all(),
+        lambda codes: builder.questions_reorder(section=section, user=request.user, codes=codes),
+        lambda moved: edit_url(survey, f"question-{moved}" if moved else f"section-{section.code}"),
+        lambda found: edit_page(request, survey, status=400, action_errors=found),
     )

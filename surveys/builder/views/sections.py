@@ -12,12 +12,11 @@ from surveys.builder.forms import ConditionForm, SectionForm
 from surveys.builder.selectors import condition_candidates, survey_locked
 from surveys.builder.services import BuilderError
 from surveys.builder.views.common import (
-    condition_save,
     edit_url,
     error_messages,
-    errors_attach,
+    form_save,
     language,
-    order_requested,
+    own_page_views,
     reorder_reply,
     section_get,
     survey_view,
@@ -29,14 +28,14 @@ from surveys.models import Section, Survey
 @survey_view("POST")
 def section_add(request: HttpRequest, survey: Survey) -> HttpResponse:
     form = SectionForm(request.POST, prefix="section")
-    if form.is_valid():
-        try:
-            section = builder.section_add(survey=survey, user=request.user, data=form.cleaned_data)
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Section added."))
-            return redirect(edit_url(survey, f"section-{section.code}"))
+    section = form_save(
+        request,
+        form,
+        lambda data: builder.section_add(survey=survey, user=request.user, data=data),
+        _("Section added."),
+    )
+    if section is not None:
+        return redirect(edit_url(survey, f"section-{section.code}"))
     return edit_page(request, survey, status=400, section_form=form)
 
 
@@ -44,7 +43,7 @@ def _section_page(
     request: HttpRequest,
     section: Section,
     *,
-    form: SectionForm | None = None,
+    section_form: SectionForm | None = None,
     condition_form: ConditionForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -54,7 +53,7 @@ def _section_page(
         "section": section,
         "lang": lang,
         "locked": survey_locked(survey=section.survey),
-        "form": form or SectionForm(initial=SectionForm.initial_from(section)),
+        "form": section_form or SectionForm(initial=SectionForm.initial_from(section)),
         "condition_form": condition_form
         or ConditionForm(
             initial=ConditionForm.initial_for(section),
@@ -65,33 +64,8 @@ def _section_page(
     return render(request, "builder/section.html", context, status=status)
 
 
-@survey_view("GET", "POST")
-def section_edit(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
-    section = section_get(survey, code)
-    if request.method == "GET":
-        return _section_page(request, section)
-    form = SectionForm(request.POST)
-    if form.is_valid():
-        try:
-            section = builder.section_update(
-                section=section, user=request.user, data=form.cleaned_data
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Section saved."))
-            return redirect(edit_url(survey, f"section-{section.code}"))
-    section.refresh_from_db()
-    return _section_page(request, section, form=form, status=400)
-
-
-@survey_view("POST")
-def section_condition(request: HttpRequest, survey: Survey, code: str) -> HttpResponse:
-    section = section_get(survey, code)
-    form, saved = condition_save(request, section)
-    if saved:
-        return redirect(edit_url(survey, f"section-{section.code}"))
-    return _section_page(request, section, condition_form=form, status=400)
+# Its page with the edit form, and its display condition: the same two views as a question's.
+section_edit, section_condition = own_page_views(section_get, _section_page)
 
 
 @survey_view("GET", "POST")
@@ -111,19 +85,10 @@ def section_delete(request: HttpRequest, survey: Survey, code: str) -> HttpRespo
 
 @survey_view("POST")
 def sections_reorder(request: HttpRequest, survey: Survey) -> HttpResponse:
-    current = list(survey.sections.order_by("position", "id").values_list("code", flat=True))
-    codes = order_requested(request, current)
-    error = None
-    try:
-        builder.sections_reorder(survey=survey, user=request.user, codes=codes)
-    except BuilderError as caught:
-        error = caught
-    moved = request.POST.get("move")
-    back = edit_url(survey, f"section-{moved}" if moved else "sections")
     return reorder_reply(
         request,
-        error=error,
-        codes=codes,
-        back=back,
-        refused=lambda found: edit_page(request, survey, status=400, action_errors=found),
+        survey.sections.all(),
+        lambda codes: builder.sections_reorder(survey=survey, user=request.user, codes=codes),
+        lambda moved: edit_url(survey, f"section-{moved}" if moved else "sections"),
+        lambda found: edit_page(request, survey, status=400, action_errors=found),
     )

@@ -18,7 +18,7 @@ from surveys.builder.views.common import (
     back_url,
     edit_url,
     error_messages,
-    errors_attach,
+    form_save,
     language,
     posted,
     survey_view,
@@ -38,13 +38,14 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def survey_create(request: HttpRequest) -> HttpResponse:
     form = SurveyCreateForm(posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            survey = builder.survey_create(user=request.user, data=form.cleaned_data)
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Survey created. Add its first section."))
+    if request.method == "POST":
+        survey = form_save(
+            request,
+            form,
+            lambda data: builder.survey_create(user=request.user, data=data),
+            _("Survey created. Add its first section."),
+        )
+        if survey is not None:
             return redirect(edit_url(survey))
     status = 400 if request.method == "POST" else 200
     return render(request, "builder/create.html", {"form": form}, status=status)
@@ -58,14 +59,14 @@ def survey_edit(request: HttpRequest, survey: Survey) -> HttpResponse:
 @survey_view("POST")
 def survey_settings(request: HttpRequest, survey: Survey) -> HttpResponse:
     form = SurveySettingsForm(request.POST, prefix="settings")
-    if form.is_valid():
-        try:
-            builder.survey_update(survey=survey, user=request.user, data=form.cleaned_data)
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("Survey settings saved."))
-            return redirect(edit_url(survey, "settings"))
+    saved = form_save(
+        request,
+        form,
+        lambda data: builder.survey_update(survey=survey, user=request.user, data=data),
+        _("Survey settings saved."),
+    )
+    if saved is not None:
+        return redirect(edit_url(survey, "settings"))
     return edit_page(request, survey, status=400, settings_form=form)
 
 
@@ -102,15 +103,16 @@ def survey_reopen(request: HttpRequest, survey: Survey) -> HttpResponse:
 @survey_view("GET", "POST")
 def survey_duplicate(request: HttpRequest, survey: Survey) -> HttpResponse:
     form = SurveyDuplicateForm(posted(request), initial={"slug": f"{survey.slug}-2"})
-    if request.method == "POST" and form.is_valid():
-        try:
-            copy = builder.survey_duplicate(
-                survey=survey, user=request.user, slug=form.cleaned_data["slug"]
-            )
-        except BuilderError as error:
-            errors_attach(form, error)
-        else:
-            messages.success(request, _("New version created as a draft, with every code kept."))
+    if request.method == "POST":
+        copy = form_save(
+            request,
+            form,
+            lambda data: builder.survey_duplicate(
+                survey=survey, user=request.user, slug=data["slug"]
+            ),
+            _("New version created as a draft, with every code kept."),
+        )
+        if copy is not None:
             return redirect(edit_url(copy))
     status = 400 if request.method == "POST" else 200
     context = {"survey": survey, "form": form, "lang": language()}

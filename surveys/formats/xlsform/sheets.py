@@ -8,7 +8,6 @@ row; `Reading.locate` does the same for the problems of `surveys.formats.definit
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,15 +15,18 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from pyxform import aliases
-from pyxform.parsing.sheet_headers import dealias_and_group_headers
 from pyxform.question import MultipleChoiceQuestion, Option
 from pyxform.survey import Survey as PyxformSurvey
 from pyxform.xls2json import RE_SELECT, dealias_types
 
 from surveys.formats.xlsform.expr import ExpressionError, choice_constraint_parse, yes_no_parse
+
+# Reading is re-exported: it was defined here, and callers and tests import it from here.
+from surveys.formats.xlsform.problems import CHOICES, SETTINGS, SURVEY, Problem
+from surveys.formats.xlsform.problems import Reading as Reading
+from surveys.formats.xlsform.quotes import dealias_keeping_quotes
 from surveys.models import Survey
 
-SURVEY, CHOICES, SETTINGS = "survey", "choices", "settings"
 LANGUAGE_NAMES = {"kk": "Kazakh (kk)", "ru": "Russian (ru)"}
 _LANG_WORDS = {"kazakh": "kk", "қазақша": "kk", "russian": "ru", "русский": "ru"}
 _LANG_CODE = re.compile(r"\((?P<code>[A-Za-z]{2})\)\s*$")
@@ -49,68 +51,6 @@ COLUMN_NAMES = {
 }  # fmt: skip
 STAND_IN_SCALE = {"min": 1, "max": 2}
 SIMPLE_TYPES = {"integer": "number", "int": "number", "text": "short_text", "string": "short_text"}
-
-
-@dataclass(frozen=True)
-class Problem:
-    sheet: str
-    row: int | None
-    message: str
-
-    def __str__(self) -> str:
-        if self.row is None:
-            return _("%(sheet)s sheet: %(message)s") % {
-                "sheet": self.sheet,
-                "message": self.message,
-            }
-        return _("%(sheet)s sheet, row %(row)d: %(message)s") % {
-            "sheet": self.sheet,
-            "row": self.row,
-            "message": self.message,
-        }
-
-
-@dataclass
-class Reading:
-    data: dict[str, Any]
-    problems: list[Problem] = field(default_factory=list)
-    # Definition places ("sections[0].questions[2].options[1]") -> where they came from.
-    places: dict[str, tuple[str, int | None]] = field(default_factory=dict)
-
-    def locate(self, problems: list[tuple[str, str]]) -> list[Problem]:
-        """The definition checker's (place, message) pairs, each at its sheet and row."""
-        out = []
-        for where, message in problems:
-            sheet, row = self._place(where)
-            if where.startswith("sections[") and (sheet, row) == (SETTINGS, 2):
-                continue  # a default section's title is the survey's, whose problem is reported
-            if "." in where or "[" in where:
-                column = _COLUMN_OF.get(where.rsplit(".", 1)[-1])
-            else:
-                column = _SETTINGS_COLUMN_OF.get(where, where)
-            out.append(Problem(sheet, row, f"{column}: {message}" if column else message))
-        return out
-
-    def _place(self, where: str) -> tuple[str, int | None]:
-        key = where
-        while key not in self.places:
-            shorter = re.sub(r"(\.[^.\[\]]+|\[[^\]]*\])$", "", key)
-            if shorter == key:
-                return SURVEY, None
-            key = shorter
-        return self.places[key]
-
-
-_SETTINGS_COLUMN_OF = {
-    "slug": "form_id", "title": "form_title / saualnama_title", "intro": "saualnama_intro",
-    "opens_at": "saualnama_opens_at", "closes_at": "saualnama_closes_at",
-    "min_cell_size": "saualnama_min_cell_size", "sections": "",
-}  # fmt: skip
-_COLUMN_OF = {
-    "text": "label", "title": "label", "label": "label", "help": "hint", "description": "hint",
-    "code": "name", "show_if": "relevant", "min_choices": "constraint",
-    "max_choices": "constraint", "min": "constraint", "max": "constraint",
-}  # fmt: skip
 
 
 def _language(key: str, default: str) -> str | None:
@@ -199,7 +139,7 @@ class SheetReader:
         header = self.book.settings_header or []
         settings: dict[str, Any] = {}
         if rows:
-            settings = _dealias(
+            settings = dealias_keeping_quotes(
                 sheet_name=SETTINGS,
                 sheet_data=rows,
                 sheet_header=header,
@@ -270,7 +210,7 @@ class SheetReader:
     def choices(self) -> None:
         if not self.book.choices:
             return
-        rows = _dealias(
+        rows = dealias_keeping_quotes(
             sheet_name=CHOICES,
             sheet_data=self.book.choices,
             sheet_header=self.book.choices_header,
@@ -384,37 +324,6 @@ class SheetReader:
                 )
 
 
-# pyxform turns typographic quotes into straight ones in every cell, which is right for
-# expressions (`${q} = ‘x’` typed in Excel) but would change a researcher's texts („Да“, it’s).
-# The quotes are swapped for private-use characters while pyxform reads, then put back: as
-# written in texts, straightened in everything else.
-_QUOTES = "\u2018\u2019\u201c\u201d"
-_SHIELDS = "\ue018\ue019\ue01c\ue01d"
-_SHIELD = str.maketrans(_QUOTES, _SHIELDS)
-_UNSHIELD = str.maketrans(_SHIELDS, _QUOTES)
-_STRAIGHTEN = str.maketrans(_SHIELDS, "''\"\"")
-TEXT_KEYS = {"label", "hint", "saualnama_title", "saualnama_intro", "title"}
-
-
-def _restore(value: Any, table: dict[int, Any]) -> Any:
-    if isinstance(value, str):
-        return value.translate(table)
-    if isinstance(value, dict):
-        return {key: _restore(item, table) for key, item in value.items()}
-    return value
-
-
-def _dealias(*, sheet_data: Any, **options: Any) -> Any:
-    """pyxform's own reading of a sheet's rows, typographic quotes in texts kept."""
-    shielded = [{k: _restore(v, _SHIELD) for k, v in row.items()} for row in sheet_data or []]
-    result = dealias_and_group_headers(sheet_data=shielded, **options)
-    result.data = [
-        {k: _restore(v, _UNSHIELD if k in TEXT_KEYS else _STRAIGHTEN) for k, v in row.items()}
-        for row in result.data
-    ]
-    return result
-
-
 def scale_point(name: str) -> int | None:
     return int(name) if re.fullmatch(r"-?\d+", name) else None
 
@@ -424,7 +333,7 @@ def survey_rows(reader: SheetReader) -> list[dict[str, Any]]:
     if not book.survey and not book.survey_header:
         reader.fail(SURVEY, None, _("the workbook has no survey sheet"))
         return []
-    rows = _dealias(
+    rows = dealias_keeping_quotes(
         sheet_name=SURVEY,
         sheet_data=book.survey,
         sheet_header=book.survey_header,
