@@ -1,5 +1,5 @@
 """Uploaded files checked before anything reads them: the type, by extension and by content, the
-size, and for a workbook what it unpacks to (accounts.xlsx_guard).
+size, and for a workbook what it unpacks to (surveys.formats.xlsx_guard).
 
 The extension alone proves nothing (a renamed PNG is still a PNG), so each allowed type has a
 sniffer that looks at the bytes: an XLSX is a ZIP holding a workbook, a CSV is UTF-8 text.
@@ -21,7 +21,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from import_export.forms import ImportForm
 
-from .xlsx_guard import xlsx_bounds_check, xlsx_directory_check
+from surveys.formats.xlsx_guard import xlsx_bounds_check, xlsx_directory_check
 
 MEGABYTE = 1024 * 1024
 DEFAULT_MAX_BYTES = 10 * MEGABYTE

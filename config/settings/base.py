@@ -248,9 +248,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
 
-# Workbooks (.xlsx) are bounded before any parser reads them (accounts.xlsx_guard): what their
-# parts unpack to, their cells' text with each shared string counted once per cell using it, and
-# their cells (rows x columns of each sheet, as openpyxl fills them). 4790 responses of the 2022
+# Workbooks (.xlsx) are bounded before any parser reads them (surveys.formats.xlsx_guard): what
+# their parts unpack to, their cells' text with each shared string counted once per cell using it,
+# and their cells (rows x columns of each sheet, as openpyxl fills them). 4790 responses of the 2022
 # questionnaire are under 0.5 million cells and 20 MB; raise these for a larger response import.
 XLSX_MAX_UNPACKED_BYTES = env.int("XLSX_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
 XLSX_MAX_TEXT_CHARS = env.int("XLSX_MAX_TEXT_CHARS", default=20_000_000)

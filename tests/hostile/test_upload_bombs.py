@@ -1,8 +1,8 @@
 """Workbooks built to exhaust the server (issue 11, "Upload bombs"), sent to every path that reads
 an .xlsx: the XLSForm import page and command, the admin's imports, the response import.
 
-Each is refused by accounts.xlsx_guard before openpyxl opens it (the parser is replaced by one that
-fails the test), with a message in the user's language, nothing stored, and a peak of Python
+Each is refused by surveys.formats.xlsx_guard before openpyxl opens it (the parser is replaced
+by one that fails the test), with a message in the user's language, nothing stored, and a peak of Python
 memory far below what the parser would have used (575 MB for the first workbook).
 """
 
@@ -30,8 +30,8 @@ from openpyxl.reader.excel import ExcelReader
 from accounts.models import Invitation
 from accounts.roles import RESEARCHER, roles_ensure
 from accounts.uploads import upload_check
-from accounts.xlsx_guard import xlsx_bounds_check
 from surveys.formats.xlsform.convert import XLSFormError, xlsform_export, xlsform_import
+from surveys.formats.xlsx_guard import xlsx_bounds_check
 from surveys.models import Question, Response, Survey
 from tests.factories import survey_2022_load
 from tests.hostile.test_imports import IMPORTS, SLUG, admin_import, owner  # noqa: F401

@@ -28,7 +28,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils.exceptions import InvalidFileException
 
-from accounts.xlsx_guard import xlsx_bounds_check
 from surveys.answers import wide_columns
 from surveys.formats.io.columns import (
     LANGUAGE,
@@ -36,6 +35,7 @@ from surveys.formats.io.columns import (
     XLSX_CR,
     csv_text_restore,
 )
+from surveys.formats.xlsx_guard import xlsx_bounds_check
 from surveys.models import LANGUAGES, Response, Survey
 from surveys.schema import SurveySchema
 from surveys.selectors import survey_schema_get
@@ -154,7 +154,7 @@ XLSX_ERRORS = (
 
 def _xlsx_records(path: Path) -> Iterator[list[str]]:
     # Bounded before openpyxl opens it: it would expand a shared string into every cell using it
-    # and fill every row up to the last column a sheet claims (accounts.xlsx_guard).
+    # and fill every row up to the last column a sheet claims (surveys.formats.xlsx_guard).
     try:
         xlsx_bounds_check(file=path)
     except ValidationError as exc:

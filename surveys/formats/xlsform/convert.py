@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert
 
-from accounts.xlsx_guard import xlsx_bounds_check
 from surveys.formats.definitions import (
     DefinitionError,
     definition_check,
@@ -30,6 +29,7 @@ from surveys.formats.definitions import (
 from surveys.formats.xlsform.read import workbook_read
 from surveys.formats.xlsform.sheets import SETTINGS, SURVEY, Problem
 from surveys.formats.xlsform.write import workbook_write
+from surveys.formats.xlsx_guard import xlsx_bounds_check
 from surveys.models import Survey
 
 RESERVED_SLUGS = {"new", "import"}
@@ -66,7 +66,7 @@ def _pyxform_problems(content: bytes) -> list[Problem]:
 
 
 def _bounds_problems(file: IO[bytes]) -> list[Problem]:
-    """The workbook refused before pyxform or openpyxl unpack it (accounts.xlsx_guard): both
+    """The workbook refused before pyxform or openpyxl unpack it (surveys.formats.xlsx_guard): both
     hold every part and every cell's text in memory, a shared string once per cell using it."""
     try:
         xlsx_bounds_check(file=file, max_unpacked_bytes=MAX_UNPACKED_BYTES)
