@@ -15,4 +15,5 @@ urlpatterns = [
     path("build/", include("surveys.builder.urls")),
     path("results/", include("analytics.urls")),
     path("invitations/", include("accounts.urls_invitations")),
+    path("api/v1/", include("api.urls")),
 ]

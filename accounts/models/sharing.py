@@ -96,6 +96,13 @@ class AuditEvent(models.Model):
         MICRODATA_REVOKE = "microdata_revoke", _("Microdata access revoked")
         LINKS_DOWNLOAD = "links_download", _("Invitation links downloaded")
         INVITATIONS_SEND = "invitations_send", _("Invitation e-mails requested")
+        TOKEN_CREATE = "token_create", _("API token created")
+        TOKEN_REVOKE = "token_revoke", _("API token revoked")
+        API_DEFINITION = "api_definition", _("Questionnaire read through the API")
+        API_CODEBOOK = "api_codebook", _("Codebook read through the API")
+        API_RESPONSES = "api_responses", _("Responses read through the API")
+        API_RESULTS = "api_results", _("Results read through the API")
+        ODATA_READ = "odata_read", _("Responses read through the OData feed")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

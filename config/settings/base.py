@@ -30,9 +30,13 @@ INSTALLED_APPS = [
     "import_export",
     "axes",
     "csp",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "surveys",
     "analytics",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -255,3 +259,40 @@ LOGGING = {
 XLSX_MAX_UNPACKED_BYTES = env.int("XLSX_MAX_UNPACKED_BYTES", default=50 * 1024 * 1024)
 XLSX_MAX_TEXT_CHARS = env.int("XLSX_MAX_TEXT_CHARS", default=20_000_000)
 XLSX_MAX_CELLS = env.int("XLSX_MAX_CELLS", default=1_000_000)
+
+# The research API (api/, docs/api.md). Tokens or the browser session; JSON only, errors as
+# {"error": {"code", "message"}} in the request's language. The throttle counts per token (per user
+# for the session) in the cache, so with Redis every web node shares one count.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/minute")
+API_PAGE_SIZE = 100  # responses per page unless `page_size` says otherwise
+API_PAGE_SIZE_MAX = 1000
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "api.authentication.TokenBasicAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"token": API_THROTTLE_RATE},
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Saualnama research API",
+    "DESCRIPTION": (
+        "Surveys, codebooks, microdata, results and exports of Saualnama, read with a personal "
+        "API token (Authorization: Token snm_...). Responses come 100 per page by default and at "
+        "most 1000 (`page_size`), with a cursor to the next page. See docs/api.md."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

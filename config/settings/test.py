@@ -22,3 +22,5 @@ AXES_ENABLED = False
 # drafts from 127.0.0.1, so the start limit is off unless a test sets it (tests/privacy).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 START_RATE_LIMIT = 0
+# Generous for the suite; tests/api/test_throttling.py sets its own small rate.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "100000/minute"}}  # noqa: F405

@@ -1,0 +1,7 @@
+"""Placeholder."""
+
+from rest_framework.views import APIView
+
+
+class Results(APIView):
+    pass
