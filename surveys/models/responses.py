@@ -73,7 +73,11 @@ class Response(models.Model):
         verbose_name = _("response")
         verbose_name_plural = _("responses")
         ordering = ["id"]
-        indexes = [models.Index(fields=["survey", "status"], name="response_survey_status")]
+        indexes = [
+            models.Index(fields=["survey", "status"], name="response_survey_status"),
+            # The API's keyset pages (surveys.formats.io.pages): one index range scan per page.
+            models.Index(fields=["survey", "status", "updated_at", "id"], name="response_page_order"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(submitted_at__isnull=False),
