@@ -76,7 +76,9 @@ class Response(models.Model):
         indexes = [
             models.Index(fields=["survey", "status"], name="response_survey_status"),
             # The API's keyset pages (surveys.formats.io.pages): one index range scan per page.
-            models.Index(fields=["survey", "status", "updated_at", "id"], name="response_page_order"),
+            models.Index(
+                fields=["survey", "status", "updated_at", "id"], name="response_page_order"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
