@@ -49,6 +49,7 @@ def _summary(request: Request, survey: Survey, level: str) -> dict[str, Any]:
 
 class SurveyList(APIView):
     @extend_schema(
+        operation_id="surveys_list",
         summary="The surveys you may see",
         description="Each with your access level on it (`microdata` or `aggregates`) and links.",
         responses={200: OpenApiTypes.OBJECT},
@@ -64,6 +65,7 @@ class SurveyList(APIView):
 
 class SurveyDetail(APIView):
     @extend_schema(
+        operation_id="survey_retrieve",
         summary="A survey's metadata and questionnaire",
         description=(
             "`definition` is the questionnaire in the mapping of the YAML definition files "
