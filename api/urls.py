@@ -29,7 +29,7 @@ urlpatterns = [
         name="export-file",
     ),
     path("odata/<slug:slug>.svc", odata.ServiceDocument.as_view(), name="odata-service"),
-    path("odata/<slug:slug>.svc/", odata.ServiceDocument.as_view()),
+    path("odata/<slug:slug>.svc/", odata.ServiceDocument.as_view(schema=None)),  # same, unlisted
     path("odata/<slug:slug>.svc/$metadata", odata.Metadata.as_view(), name="odata-metadata"),
     path("odata/<slug:slug>.svc/Responses", odata.ResponseSet.as_view(), name="odata-responses"),
     path("schema/", SpectacularAPIView.as_view(api_version="1"), name="schema"),
