@@ -13,7 +13,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -73,6 +73,27 @@ def api_token_revoke(*, user: AbstractUser, token_id: int) -> ApiToken | None:
         token.save(update_fields=["revoked_at"])
         detail = {"token": token.prefix, "name": token.name}
         audit_record(user=user, action=AuditEvent.Action.TOKEN_REVOKE, survey=None, detail=detail)
+    return token
+
+
+def api_token_revoke_any(*, token_id: int, by: AbstractUser) -> ApiToken | None:
+    """Revoke anyone's token, for a superuser (the admin); audited in `by`'s name.
+
+    None when no such token exists. The conditional update revokes once: two admins revoking
+    together leave one audit event, and the first revocation's time stands.
+    """
+    if not (by.is_active and by.is_superuser):
+        raise PermissionDenied
+    token = ApiToken.objects.select_related("user").filter(pk=token_id).first()
+    if token is None:
+        return None
+    now = timezone.now()
+    if ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=now):
+        token.revoked_at = now
+        detail = {"token": token.prefix, "name": token.name, "owner": token.user.get_username()}
+        audit_record(user=by, action=AuditEvent.Action.TOKEN_REVOKE, survey=None, detail=detail)
+    else:
+        token.refresh_from_db(fields=["revoked_at"])
     return token
 
 
