@@ -19,7 +19,7 @@ class ApiTokenForm(forms.Form):
     name = forms.CharField(
         label=_("Token name"),
         required=False,
-        help_text=_("What the token is for, e.g. \u201cPower BI, regional report\u201d."),
+        help_text=_("What the token is for, e.g. “Power BI, regional report”."),
         widget=forms.TextInput(attrs={"maxlength": 100, "required": True, "autocomplete": "off"}),
     )
     expires_on = forms.DateField(

@@ -63,7 +63,7 @@ def revoke(request: HttpRequest, token_id: int) -> HttpResponse:
         raise Http404
     messages.success(
         request,
-        _("The token \u201c%(name)s\u201d is revoked: requests with it are refused from now on.")
+        _("The token “%(name)s” is revoked: requests with it are refused from now on.")
         % {"name": token.name},
     )
     return redirect("api_tokens")
