@@ -1,15 +1,33 @@
-"""Raw response exports built by a worker, then downloaded (`services.export_request` asks)."""
+"""Raw response exports built by a worker, then downloaded (`services.export_request` asks).
+
+Each carries the survey's codebook (`surveys.formats.codebook`): an XLSX gets it as a second
+sheet, after the responses (which the response import reads, as it reads the first sheet); a CSV
+export is a zip of `<slug>-responses.csv` and `<slug>-codebook.csv`. The .sav has its own labels.
+"""
 
 from __future__ import annotations
 
+import io
 import logging
+import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
+import openpyxl
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from surveys.formats.io import responses_export
+from surveys.answers import wide_columns
+from surveys.formats.codebook import codebook_csv, codebook_rows, codebook_sheet_add
+from surveys.formats.io import LANGUAGE, SUBMITTED_AT, counted, responses_export, wide_records
+
+# write.py saves its workbook itself, with no room for a second sheet: the XLSX export is put
+# together here from its cell rule, so that responses are written exactly as there.
+from surveys.formats.io.write import _numeric_columns, _xlsx_cell
+from surveys.models import Response, Survey
+from surveys.schema import SurveySchema
 from surveys.selectors import survey_schema_get
 
 from .exports import responses_sav
@@ -30,7 +48,8 @@ def export_build(*, job_id: int) -> None:
     survey = job.survey
     schema = survey_schema_get(survey=survey)
     responses = responses_selected(survey=survey, schema=schema, filters=job.filters)
-    name = f"exports/{survey.slug}-{job.pk}.{job.format}"
+    extension = "csv.zip" if job.format == ExportJob.Format.CSV else job.format
+    name = f"exports/{survey.slug}-{job.pk}.{extension}"
     target = Path(settings.MEDIA_ROOT) / name
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(target.suffix + ".part")
@@ -49,15 +68,13 @@ def export_build(*, job_id: int) -> None:
             on_record=progress,
         )
     elif job.format == ExportJob.Format.CSV:
-        with partial.open("w", encoding="utf-8", newline="") as out:  # the writer adds a BOM
-            written = responses_export(
-                survey=survey, fmt="csv", out=out, responses=responses, on_record=progress
-            )
+        written = _csv_zip_write(
+            survey=survey, schema=schema, responses=responses, path=partial, on_record=progress
+        )
     else:
-        with partial.open("wb") as out:
-            written = responses_export(
-                survey=survey, fmt="xlsx", out=out, responses=responses, on_record=progress
-            )
+        written = _xlsx_write(
+            survey=survey, schema=schema, responses=responses, path=partial, on_record=progress
+        )
     partial.replace(target)
     ExportJob.objects.filter(pk=job_id).update(
         status=JobStatus.COMPLETE,
@@ -71,3 +88,52 @@ def export_build(*, job_id: int) -> None:
 
 def export_fail(*, job_id: int, error: str) -> None:
     ExportJob.objects.filter(pk=job_id).update(status=JobStatus.ERROR, error=error)
+
+
+def _csv_zip_write(
+    *,
+    survey: Survey,
+    schema: SurveySchema,
+    responses: QuerySet[Response],
+    path: Path,
+    on_record: Callable[[int], None],
+) -> int:
+    """The responses CSV streamed into the zip as it is written, then the codebook CSV."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        # The size is unknown until the end: zip64 lets the entry pass 2 GiB if it must.
+        entry = archive.open(f"{survey.slug}-responses.csv", "w", force_zip64=True)
+        with io.TextIOWrapper(entry, encoding="utf-8", newline="") as out:  # the writer adds a BOM
+            written = responses_export(
+                survey=survey, fmt="csv", out=out, responses=responses, on_record=on_record
+            )
+        entry = archive.open(f"{survey.slug}-codebook.csv", "w")
+        with io.TextIOWrapper(entry, encoding="utf-8", newline="") as out:
+            codebook_csv(rows=codebook_rows(schema=schema), out=out)
+    return written
+
+
+def _xlsx_write(
+    *,
+    survey: Survey,
+    schema: SurveySchema,
+    responses: QuerySet[Response],
+    path: Path,
+    on_record: Callable[[int], None],
+) -> int:
+    """The responses sheet as `responses_export` writes it, then the codebook sheet."""
+    columns = [LANGUAGE, SUBMITTED_AT, *wide_columns(schema)]
+    numeric = _numeric_columns(schema)
+    kinds = [column in numeric for column in columns]
+    workbook = openpyxl.Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=schema.slug[:31])
+    sheet.append(columns)
+    records = wide_records(survey=survey, schema=schema, responses=responses)
+    written = 0
+    for record in counted(records, on_record):
+        sheet.append(
+            [_xlsx_cell(sheet, value, number) for value, number in zip(record, kinds, strict=True)]
+        )
+        written += 1
+    codebook_sheet_add(workbook=workbook, rows=codebook_rows(schema=schema))
+    workbook.save(path)
+    return written

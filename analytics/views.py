@@ -225,8 +225,12 @@ def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
 def export_download(request: HttpRequest, slug: str, job_id: int) -> FileResponse:
     survey = _microdata_survey(request, slug)
     job = get_object_or_404(ExportJob, pk=job_id, survey=survey, status=JobStatus.COMPLETE)
-    name = f"{survey.slug}-responses.{job.format}"
-    response = FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
+    name, content_type = f"{survey.slug}-responses.{job.format}", None
+    if job.file.name.endswith(".zip"):  # a CSV export with its codebook; older ones are bare
+        name, content_type = f"{survey.slug}-responses-{job.format}.zip", "application/zip"
+    response = FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=name, content_type=content_type
+    )
     detail = {
         "format": job.format,
         "filters": job.filters,

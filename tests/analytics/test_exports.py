@@ -1,18 +1,32 @@
-"""Downloads (analytics/exports.py): results tables as CSV/XLSX, raw responses as SPSS .sav."""
+"""Downloads (analytics/exports.py): results tables as CSV/XLSX, raw responses as SPSS .sav;
+the raw exports built by the worker (analytics/exporting.py) with their codebook."""
 
 import csv
 import io
+import zipfile
+from pathlib import Path
 
 import openpyxl
+import pyreadstat
 import pytest
 from django.utils import translation
 from django.utils.translation import gettext
 
+from analytics.exporting import export_build
 from analytics.exports import (
+    sav_write,
     sheet_names,
     tables_csv,
     tables_xlsx,
 )
+from analytics.models import ExportJob, JobStatus
+from surveys.answers import wide_columns
+from surveys.formats.codebook import codebook_csv, codebook_rows
+from surveys.formats.io import responses_export, responses_import, wide_rows_read
+from surveys.models import Response
+from surveys.selectors import response_answers_get, survey_schema_get
+from surveys.services import response_create
+from tests.factories import answers_fill, survey_2022_load
 
 
 def level(language: str) -> dict:
@@ -195,3 +209,151 @@ def test_csv_marks_every_formula_start_as_text_fullwidth_ones_too(start: str):
     tables_csv({"level": table}, titles=TITLES["ru"], language="ru", min_cell_size=5, out=out)
     lines = list(csv.reader(io.StringIO(out.getvalue()[1:])))
     assert lines[2][1] == f'\'{start}HYPERLINK("http://x","y")'
+
+
+# Raw exports carry the codebook ------------------------------------------------------------------
+
+
+@pytest.fixture
+def answered(mini_survey, mini_schema, settings, tmp_path):
+    """The mini survey with three complete responses, one with an "other" text and a formula."""
+    settings.MEDIA_ROOT = tmp_path
+    answers = [
+        answers_fill(mini_schema, body="other", **{"body.other": "Әділет", "comment": "=1+2"}),
+        answers_fill(mini_schema, level="local", barriers="gender language"),
+        answers_fill(mini_schema, **{"channels.phone": "0"}),
+    ]
+    for data in answers:
+        response_create(
+            survey=mini_survey, schema=mini_schema, data=data, language="kk", source="web"
+        )
+    return mini_survey
+
+
+def export_file(survey, fmt: str, settings, filters=None) -> Path:
+    job = ExportJob.objects.create(
+        survey=survey,
+        kind=ExportJob.Kind.RESPONSES,
+        format=fmt,
+        language="ru",
+        filters=filters or {},
+    )
+    export_build(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.done) == (JobStatus.COMPLETE, job.total)
+    return Path(settings.MEDIA_ROOT) / job.file.name
+
+
+@pytest.mark.django_db
+def test_a_csv_export_is_a_zip_of_the_responses_and_the_codebook(answered, mini_schema, settings):
+    path = export_file(answered, "csv", settings)
+
+    assert path.name.endswith(".csv.zip")
+    with zipfile.ZipFile(path) as archive:
+        assert archive.namelist() == ["mini-responses.csv", "mini-codebook.csv"]
+        responses = archive.read("mini-responses.csv").decode("utf-8")
+        codebook = archive.read("mini-codebook.csv").decode("utf-8")
+    # The responses entry is the response file as `responses_export` writes it, BOM and all.
+    expected = io.StringIO(newline="")
+    responses_export(survey=answered, fmt="csv", out=expected)
+    assert responses == expected.getvalue()
+    assert "'=1+2" in responses
+    written = io.StringIO(newline="")
+    codebook_csv(rows=codebook_rows(schema=mini_schema), out=written)
+    assert codebook == written.getvalue() and codebook.startswith("\ufeff")
+    lines = list(csv.reader(io.StringIO(codebook[1:])))
+    assert [line[0] for line in lines[1:]] == next(csv.reader(io.StringIO(responses[1:])))
+
+
+@pytest.mark.django_db
+def test_a_filtered_csv_export_keeps_its_filter_in_the_zip(answered, settings):
+    path = export_file(answered, "csv", settings, filters={"level": ["local"]})
+    with zipfile.ZipFile(path) as archive:
+        text = archive.read("mini-responses.csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert [row["level"] for row in rows] == ["local"]
+
+
+@pytest.mark.django_db
+def test_an_xlsx_export_has_the_codebook_as_its_second_sheet(answered, mini_schema, settings):
+    path = export_file(answered, "xlsx", settings)
+
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["mini", "codebook"]
+    responses = rows(book["mini"])
+    assert responses[0] == ["language", "submitted_at", *wide_columns(mini_schema)]
+    assert len(responses) == 4
+    comment = responses[0].index("comment")
+    first = book["mini"].cell(row=2, column=comment + 1)
+    assert (first.value, first.data_type) == ("=1+2", "s")  # text, never a formula
+    assert {row[responses[0].index("years")] for row in responses[1:]} == {5}  # numbers stay
+    codebook = rows(book["codebook"])
+    assert codebook[0][:4] == ["variable", "question", "section", "type"]
+    assert [line[0] for line in codebook[1:]] == responses[0]
+
+
+@pytest.mark.django_db
+def test_an_exported_xlsx_imports_back_into_the_same_answers(answered, mini_schema, settings):
+    # The import reads the first sheet: the codebook after it must not get in the way.
+    path = export_file(answered, "xlsx", settings)
+    before = answers_by_response(answered, mini_schema)
+    Response.objects.filter(survey=answered).delete()
+
+    with wide_rows_read(path=path) as wide:
+        report = responses_import(survey=answered, columns=wide.columns, rows=wide, language="kk")
+
+    assert report.ok, [str(e) for e in report.errors]
+    assert answers_by_response(answered, mini_schema) == before
+
+
+def answers_by_response(survey, schema) -> list:
+    return [
+        response_answers_get(response=r, schema=schema)
+        for r in Response.objects.filter(survey=survey).order_by("id")
+    ]
+
+
+# The codebook and the .sav labels agree ---------------------------------------------------------
+
+
+def clipped_from(label: str, text: str) -> bool:
+    """`label` is `text`, or `text` cut by the .sav format's byte limit (ending in "…")."""
+    return label == text or (label.endswith("…") and text.startswith(label[:-1]))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("language", ["kk", "ru"])
+def test_the_codebook_and_the_sav_labels_agree_on_the_2022_questionnaire(tmp_path, language):
+    schema = survey_schema_get(survey=survey_2022_load())
+    rows = codebook_rows(schema=schema)
+    path = tmp_path / "labels.sav"
+    sav_write(schema=schema, records=[], language=language, path=path)
+    _frame, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    row_of = {name: row for row in rows for name in row["spss"]}
+    assert list(row_of) == meta.column_names
+
+    with translation.override(language):
+        chosen = {0: gettext("not chosen"), 1: gettext("chosen")}
+    for name, label in meta.column_names_to_labels.items():
+        row = row_of[name]
+        text = row["text"][language]
+        values = {v["code"]: v["label"][language] for v in row["values"]}
+        if row["type"] == "multiple":
+            option = row["values"][row["spss"].index(name)]
+            expected_label = f"{text} — {option['label'][language]}"
+            expected_values = chosen
+        elif row["type"] == "single":
+            expected_label = text
+            expected_values = {i: values[code] for i, code in enumerate(values, start=1)}
+        else:
+            expected_label = text
+            expected_values = {
+                int(code) if code.isdigit() else code: value
+                for code, value in values.items()
+                if value
+            }
+        assert clipped_from(label, expected_label), (name, label, expected_label)
+        found = meta.variable_value_labels.get(name, {})
+        assert found.keys() == expected_values.keys(), name
+        for key, value in found.items():
+            assert clipped_from(value, expected_values[key]), (name, key, value)

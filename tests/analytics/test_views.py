@@ -2,6 +2,7 @@
 
 import csv
 import io
+import zipfile
 from unittest import mock
 
 import openpyxl
@@ -178,14 +179,23 @@ def test_responses_export_runs_as_a_job_and_downloads(survey, owner, fmt, tmp_pa
     assert job.status == JobStatus.COMPLETE and job.done == 6
     status = analyst.get(started["Location"]).content.decode()
     assert 'id="export-download"' in status
+    # The page says where the codebook is (a sheet, a second file); the .sav has its labels.
+    assert ('id="export-contents"' in status) == (fmt != "sav")
     download = analyst.get(url("export_download", job.pk))
     body = b"".join(download.streaming_content)
     if fmt == "csv":
-        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        # The responses and the codebook, zipped.
+        assert download["Content-Type"] == "application/zip"
+        assert 'filename="mini-responses-csv.zip"' in download["Content-Disposition"]
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            assert archive.namelist() == ["mini-responses.csv", "mini-codebook.csv"]
+            text = archive.read("mini-responses.csv").decode("utf-8-sig")
+        rows = list(csv.reader(io.StringIO(text)))
         assert len(rows) == 7 and rows[0][0] == "language"
     elif fmt == "xlsx":
-        sheet = openpyxl.load_workbook(io.BytesIO(body)).active
-        assert sheet.max_row == 7
+        book = openpyxl.load_workbook(io.BytesIO(body))
+        assert book.sheetnames == ["mini", "codebook"]
+        assert book.worksheets[0].max_row == 7
     else:
         path = tmp_path / "out.sav"
         path.write_bytes(body)

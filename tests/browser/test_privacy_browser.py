@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -282,8 +283,10 @@ def test_the_researcher_sees_the_tiny_group_exactly_and_exports(
     researcher.screenshot(path=str(artifacts / "researcher-3-export-ru.png"), full_page=False)
     with researcher.expect_download() as download:
         link.click()
-    path = artifacts / "responses.csv"
+    path = artifacts / "responses-csv.zip"
     download.value.save_as(path)
-    assert download.value.suggested_filename == f"{SLUG}-responses.csv"
-    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
+    assert download.value.suggested_filename == f"{SLUG}-responses-csv.zip"
+    with zipfile.ZipFile(path) as archive:  # the responses and the codebook
+        text = archive.read(f"{SLUG}-responses.csv").decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
     assert len(rows) - 1 == expected

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -192,6 +193,8 @@ def test_the_raw_responses_download_is_protected_too(
     job.refresh_from_db()
     content = (tmp_path / job.file.name).read_bytes()
     if fmt == "csv":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:  # the responses and the codebook
+            content = archive.read(f"{mini_survey.slug}-responses.csv")
         records = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
         assert_csv_cells_safe(records)
         assert {r["comment"] for r in records} >= {'\'=HYPERLINK("http://x","y")', "'-1+1"}
