@@ -13,19 +13,13 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-import openpyxl
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from surveys.answers import wide_columns
 from surveys.formats.codebook import codebook_csv, codebook_rows, codebook_sheet_add
-from surveys.formats.io import LANGUAGE, SUBMITTED_AT, counted, responses_export, wide_records
-
-# write.py saves its workbook itself, with no room for a second sheet: the XLSX export is put
-# together here from its cell rule, so that responses are written exactly as there.
-from surveys.formats.io.write import _numeric_columns, _xlsx_cell
+from surveys.formats.io import responses_export
 from surveys.models import Response, Survey
 from surveys.schema import SurveySchema
 from surveys.selectors import survey_schema_get
@@ -86,6 +80,14 @@ def export_build(*, job_id: int) -> None:
     )
 
 
+def export_file_name(*, job: ExportJob) -> tuple[str, str | None]:
+    """The name a download of the job's file gets, and its content type (None: from the name)."""
+    slug = job.survey.slug
+    if job.file.name.endswith(".zip"):  # a CSV export with its codebook; older ones are bare
+        return f"{slug}-responses-{job.format}.zip", "application/zip"
+    return f"{slug}-responses.{job.format}", None
+
+
 def export_fail(*, job_id: int, error: str) -> None:
     ExportJob.objects.filter(pk=job_id).update(status=JobStatus.ERROR, error=error)
 
@@ -121,19 +123,13 @@ def _xlsx_write(
     on_record: Callable[[int], None],
 ) -> int:
     """The responses sheet as `responses_export` writes it, then the codebook sheet."""
-    columns = [LANGUAGE, SUBMITTED_AT, *wide_columns(schema)]
-    numeric = _numeric_columns(schema)
-    kinds = [column in numeric for column in columns]
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=schema.slug[:31])
-    sheet.append(columns)
-    records = wide_records(survey=survey, schema=schema, responses=responses)
-    written = 0
-    for record in counted(records, on_record):
-        sheet.append(
-            [_xlsx_cell(sheet, value, number) for value, number in zip(record, kinds, strict=True)]
+    rows = codebook_rows(schema=schema)
+    with path.open("wb") as out:
+        return responses_export(
+            survey=survey,
+            fmt="xlsx",
+            out=out,
+            responses=responses,
+            on_record=on_record,
+            more_sheets=lambda workbook: codebook_sheet_add(workbook=workbook, rows=rows),
         )
-        written += 1
-    codebook_sheet_add(workbook=workbook, rows=codebook_rows(schema=schema))
-    workbook.save(path)
-    return written

@@ -24,6 +24,7 @@ from surveys.selectors import survey_schema_get
 from . import downloads
 from .crosstab import crosstab_compute
 from .disclosure import Parameters, protection_note, refusal_message, viewer_results
+from .exporting import export_file_name
 from .models import ExportJob, JobStatus
 from .presentation import composition_from_tables, tables_localize
 from .selectors import FilterError, Filters, filters_normalize
@@ -225,9 +226,7 @@ def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
 def export_download(request: HttpRequest, slug: str, job_id: int) -> FileResponse:
     survey = _microdata_survey(request, slug)
     job = get_object_or_404(ExportJob, pk=job_id, survey=survey, status=JobStatus.COMPLETE)
-    name, content_type = f"{survey.slug}-responses.{job.format}", None
-    if job.file.name.endswith(".zip"):  # a CSV export with its codebook; older ones are bare
-        name, content_type = f"{survey.slug}-responses-{job.format}.zip", "application/zip"
+    name, content_type = export_file_name(job=job)
     response = FileResponse(
         job.file.open("rb"), as_attachment=True, filename=name, content_type=content_type
     )

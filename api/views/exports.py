@@ -7,7 +7,6 @@ caller sees only the exports they asked for themselves.
 
 from __future__ import annotations
 
-from pathlib import PurePosixPath
 from typing import Any
 
 from django.http import FileResponse, Http404
@@ -24,6 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
+from analytics.exporting import export_file_name
 from analytics.models import ExportJob, JobStatus
 from analytics.services import BROKER_DOWN, export_request
 from surveys.models import Survey
@@ -158,11 +158,12 @@ class ExportFile(APIView):
                 message=_("The export is not ready yet: ask for its status first."),
                 status_code=409,
             )
-        suffix = PurePosixPath(job.file.name).suffix or f".{job.format}"
         if not job.file.storage.exists(job.file.name):
             raise Http404
-        name = f"{survey.slug}-responses{suffix}"
-        response = FileResponse(job.file.open("rb"), as_attachment=True, filename=name)
+        name, content_type = export_file_name(job=job)
+        response = FileResponse(
+            job.file.open("rb"), as_attachment=True, filename=name, content_type=content_type
+        )
         audit_record(
             user=request.user,
             action=AuditEvent.Action.EXPORT_DOWNLOAD,

@@ -26,7 +26,12 @@ def test_start_poll_and_download(world, as_, fmt):
     assert download.status_code == 200
     body = b"".join(download.streaming_content)
     assert len(body) > 100
-    assert download["Content-Disposition"].startswith("attachment;")
+    # The file the results page gives, under the same name: a CSV comes zipped with its codebook.
+    expected = {"csv": "mini-responses-csv.zip", "xlsx": "mini-responses.xlsx"}
+    expected["sav"] = "mini-responses.sav"
+    assert download["Content-Disposition"] == f'attachment; filename="{expected[fmt]}"'
+    if fmt == "csv":
+        assert download["Content-Type"] == "application/zip" and body.startswith(b"PK")
     actions = AuditEvent.objects.filter(user=world["users"]["granted"]).values_list(
         "action", flat=True
     )

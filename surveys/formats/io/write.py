@@ -42,12 +42,14 @@ def responses_export(
     include_drafts: bool = False,
     responses: QuerySet[Response] | None = None,
     on_record: Callable[[int], None] | None = None,
+    more_sheets: Callable[[Any], None] | None = None,
 ) -> int:
     """Write the survey's responses in the wide format; returns how many.
 
     `out` is a text stream for csv (opened with newline="") and a binary stream for xlsx. The
     queries are a fixed handful whatever the number of responses. `responses` narrows the export
-    (a filter); `on_record` is called with the running count, for progress.
+    (a filter); `on_record` is called with the running count, for progress; `more_sheets` is
+    given the XLSX workbook after the responses sheet, to add its own (the codebook).
     """
     schema = survey_schema_get(survey=survey)
     columns = [LANGUAGE, SUBMITTED_AT, *wide_columns(schema)]
@@ -61,7 +63,7 @@ def responses_export(
         kinds = [column in numeric for column in columns]
         return _csv_write(out, columns, kinds, records)  # type: ignore[arg-type]
     if fmt == "xlsx":
-        return _xlsx_write(out, schema, columns, records)  # type: ignore[arg-type]
+        return _xlsx_write(out, schema, columns, records, more_sheets)  # type: ignore[arg-type]
     raise ValueError(f"unknown format {fmt!r}")
 
 
@@ -132,7 +134,11 @@ def _csv_write(
 
 
 def _xlsx_write(
-    out: IO[bytes], schema: SurveySchema, columns: list[str], records: Iterable[list[str]]
+    out: IO[bytes],
+    schema: SurveySchema,
+    columns: list[str],
+    records: Iterable[list[str]],
+    more_sheets: Callable[[Any], None] | None = None,
 ) -> int:
     numeric = _numeric_columns(schema)
     kinds = [column in numeric for column in columns]
@@ -145,6 +151,8 @@ def _xlsx_write(
             [_xlsx_cell(sheet, value, number) for value, number in zip(record, kinds, strict=True)]
         )
         count += 1
+    if more_sheets is not None:
+        more_sheets(workbook)
     workbook.save(out)
     return count
 
