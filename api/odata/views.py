@@ -77,8 +77,8 @@ class ServiceDocument(ODataView):
 
 
 class Metadata(ODataView):
-    # Left out of the OpenAPI document: its generator drops the `$` of the path and would
-    # list `.svc/metadata`, which does not exist. OData clients read this document, not OpenAPI.
+    # Listed in the OpenAPI document by api.schema.odata_metadata_path instead: the generator
+    # drops the `$` of the path and would list `.svc/metadata`, which does not exist.
     @extend_schema(exclude=True)
     def get(self, request: Request, slug: str) -> HttpResponse:
         survey = survey_microdata(request=request, slug=slug)
