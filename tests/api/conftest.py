@@ -31,7 +31,7 @@ ROLES = (
 )
 
 
-def NOON_30_DAYS_AGO():  # noqa: N802
+def NOON_30_DAYS_AGO():
     """Noon, 30 days ago: the survey is anonymous, so submission times are kept to the day."""
     noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
     return noon - timedelta(days=30)

@@ -54,9 +54,12 @@ def test_bad_requests_are_400_with_a_code(world, as_):
         assert answer.status_code == 400, body
         assert answer.json()["error"]["code"] == code
     assert ExportJob.objects.count() == 0
-    assert api.client.post(URL.format(slug="mini"), "{", content_type="application/json").json()[
-        "error"
-    ]["code"] == "parse_error"
+    assert (
+        api.client.post(URL.format(slug="mini"), "{", content_type="application/json").json()[
+            "error"
+        ]["code"]
+        == "parse_error"
+    )
 
 
 def test_an_export_is_seen_only_by_whoever_asked_for_it(world, as_):

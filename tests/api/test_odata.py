@@ -25,7 +25,7 @@ from api.odata.properties import entity_properties
 from surveys.formats.io.pages import column_kinds, wide_columns_all
 from surveys.models import Survey
 from surveys.selectors import survey_schema_get
-from tests.api.test_odata_live import csv_records, entity_record, varied_add
+from tests.api.odata_support import csv_records, entity_record, varied_add
 
 pytestmark = pytest.mark.django_db
 

@@ -42,9 +42,7 @@ def test_a_group_too_small_is_refused_with_no_figure(world, as_):
     survey.min_cell_size = 7
     survey.save(update_fields=["min_cell_size"])
     for language in ("kk", "ru"):
-        answer = as_("results_admin", language).get(
-            URL.format(slug=survey.slug), f="level:central"
-        )
+        answer = as_("results_admin", language).get(URL.format(slug=survey.slug), f="level:central")
         assert answer.status_code == 403
         error = answer.json()["error"]
         assert error["code"] == "group_too_small"
@@ -104,4 +102,6 @@ def test_results_reads_are_audited(world, as_):
     as_("results_admin").get(URL.format(slug=world["a"].slug), f="level:local")
     event = AuditEvent.objects.get(action=AuditEvent.Action.API_RESULTS)
     assert event.user == world["users"]["results_admin"]
-    assert event.detail["filters"] == {"level": ["local"]} and event.detail["access"] == "aggregates"
+    assert (
+        event.detail["filters"] == {"level": ["local"]} and event.detail["access"] == "aggregates"
+    )

@@ -32,9 +32,10 @@ def test_the_detail_holds_the_definition_of_the_yaml_files(world, as_):
     body = as_("results_admin").get("/api/v1/surveys/mini/").json()
     exported = questionnaire_export(survey=world["a"])
     # The same mapping as the definition file, as JSON (scale labels keyed by strings).
-    assert body["definition"]["sections"][0] == yaml.safe_load(definition_dump(data=exported))[
-        "sections"
-    ][0]
+    assert (
+        body["definition"]["sections"][0]
+        == yaml.safe_load(definition_dump(data=exported))["sections"][0]
+    )
     assert body["definition"]["slug"] == "mini" and body["title"]["kk"]
     assert AuditEvent.objects.filter(action=AuditEvent.Action.API_DEFINITION).count() == 1
 
@@ -45,9 +46,10 @@ def test_a_survey_not_yours_does_not_exist(world, as_, role):
     assert as_(role).get("/api/v1/surveys/mini/").status_code == status
     # A survey that does not exist at all reads the same.
     if status == 404:
-        assert as_(role).get("/api/v1/surveys/no-such/").json() == as_(role).get(
-            "/api/v1/surveys/mini/"
-        ).json()
+        assert (
+            as_(role).get("/api/v1/surveys/no-such/").json()
+            == as_(role).get("/api/v1/surveys/mini/").json()
+        )
 
 
 def test_the_browser_session_works_and_needs_csrf_for_posts(world):
