@@ -2,9 +2,11 @@
 
 For each size: generate (or reuse) its database, time all tables against the SQL floor, and for
 the export sizes time the wide CSV, XLSX and .sav exports with their peak memory; then a complete
-web submission under gunicorn against a one-row floor view. Each step is a process of its own, so
-that Django is pointed at the right database and memory is measured per export. Ends with one
-table of every ratio, the detailed tables, then drops bench databases above --drop-above-gb.
+web submission under gunicorn against a one-row floor view; then, at the API sizes, every response
+paged through the API against the CSV export of the same survey (bench_api.py, on a database of
+its own). Each step is a process of its own, so that Django is pointed at the right database and
+memory is measured per export. Ends with one table of every ratio, the detailed tables, then drops
+bench databases above --drop-above-gb.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import bench_api
 import bench_export
 import bench_submit
 import bench_tables
@@ -62,7 +65,7 @@ def disk_report() -> str:
     return f"{usage.free / 1e9:.0f} GB free of {usage.total / 1e9:.0f} GB"
 
 
-def summary(tables: list[dict], submits: list[dict], exports: list[dict]) -> str:
+def summary(tables: list[dict], submits: list[dict], exports: list[dict], apis: list[dict]) -> str:
     """One table: every measured figure as a ratio to the floor of the same run."""
     rows = []
     for r in tables:
@@ -80,6 +83,13 @@ def summary(tables: list[dict], submits: list[dict], exports: list[dict]) -> str
                      f"{r['seconds']:.1f} s", f"{r['floor']:.1f} s COPY", f"{r['ratio']:.1f}x",
                      "< 300 MB", "pass" if r["memory_pass"] else "FAIL",
                      f"{r['file_mb']:.0f} MB file", f"{r['load']:.1f}"])  # fmt: skip
+    for r in apis:
+        api = r["api"]
+        rows.append([f"API, all responses, {r['responses']:,}",
+                     f"{api['pages']} pages of {r['page_size']}, peak {api['peak_mb']:.0f} MB",
+                     f"{api['seconds']:.1f} s", f"{r['export']['seconds']:.1f} s CSV export",
+                     f"{r['time_ratio']:.1f}x", "none set", "-",
+                     f"{r['peak_ratio']:.1f}x the export's peak", f"{r['load']:.1f}"])  # fmt: skip
     return markdown_table(
         ["benchmark", "case", "ours", "floor", "ours/floor", "target", "result", "also",
          "load avg"], rows
@@ -94,6 +104,9 @@ def main() -> None:
     parser.add_argument("--no-xlsx", action="store_true", help="skip the XLSX export")
     parser.add_argument("--no-sav", action="store_true", help="skip the .sav export")
     parser.add_argument("--no-submit", action="store_true", help="skip the web submission bench")
+    parser.add_argument("--api-sizes", type=sizes_parse, default=[100_000],
+                        help="responses paged through the API (its own database each)")  # fmt: skip
+    parser.add_argument("--no-api", action="store_true", help="skip the API paging bench")
     parser.add_argument("--submit-responses", type=int, default=20, help="per mode")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile the tables path too")
@@ -136,8 +149,15 @@ def main() -> None:
         if code:
             failed.append(f"submit (exit {code})")
 
+    apis: list[dict] = []
+    for size in [] if args.no_api else args.api_sizes:
+        code, results = step("bench_api.py", "--size", str(size))
+        apis += results
+        if code:
+            failed.append(f"api {size} (exit {code})")
+
     print("\n## Every target against its floor, measured in this run\n")
-    print(summary(tables, submits, exports))
+    print(summary(tables, submits, exports, apis))
     print("\n## All tables against the SQL floor (target: within 2x)\n")
     print(bench_tables.report(tables))
     if submits:
@@ -146,6 +166,9 @@ def main() -> None:
     if exports:
         print("\n## Exports (target: peak memory under 300 MB)\n")
         print(bench_export.report(exports))
+    if apis:
+        print("\n## All responses paged through the API, against the CSV export\n")
+        print(bench_api.report(apis))
     if failed:
         print("\nFailed: " + "; ".join(failed))
     if args.drop_above_gb:
