@@ -228,7 +228,7 @@ def test_the_owner_revokes_a_token(aigerim):
     html = client.get(PAGE).content.decode()
     with translation.override("ru"):
         done = gettext(
-            "The token \u201c%(name)s\u201d is revoked: requests with it are refused from now on."
+            "The token “%(name)s” is revoked: requests with it are refused from now on."
         )
     assert done % {"name": "Old script"} in html
 
