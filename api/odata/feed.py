@@ -27,10 +27,10 @@ from surveys.formats.io.pages import (
 from surveys.models import Response, Survey
 from surveys.schema import SurveySchema
 
+from ..cursors import SkipToken, skiptoken_encode
 from ..errors import ApiError
 from .options import QueryOptions
 from .properties import EntityProperty
-from .skiptoken import SkipToken, skiptoken_encode
 
 PAGE_SIZE_MAX = 1000
 

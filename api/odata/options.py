@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from django.db.models import OrderBy, Q
 from django.utils.translation import gettext as _
 
+from ..cursors import SkipToken, SkipTokenInvalid, skiptoken_decode
 from ..errors import ApiError
 from .filters import filter_parse
 from .ordering import orderby_parse
 from .properties import EntityProperty
-from .skiptoken import SkipToken, SkipTokenInvalid, skiptoken_decode
 
 SUPPORTED = ("$filter", "$select", "$orderby", "$top", "$skip", "$count", "$skiptoken", "$format")
 _PREFER_PAGE_SIZE = re.compile(r"(?:^|[,;\s])odata\.maxpagesize\s*=\s*(\d+)", re.IGNORECASE)

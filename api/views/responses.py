@@ -1,7 +1,7 @@
 """`GET /api/v1/surveys/{slug}/responses/`: complete responses in the wide format, microdata only.
 
 Cursor-paged: `page_size` responses a page (100 unless asked, at most 1000: both stated in every
-page), and `next` the address of the following page, null on the last. The cursor is signed and
+page), and `next` the address of the following page, null on the last. The cursor is encrypted and
 bound to its survey; it holds a position, not an offset (surveys.formats.io.pages), so responses
 completed while a client pages through come on later pages and nothing is read twice.
 """
@@ -13,8 +13,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -39,31 +37,30 @@ from surveys.formats.io.pages import (
 from surveys.selectors import survey_schema_get
 
 from ..access import audit_detail, survey_microdata
+from ..cursors import SkipToken, SkipTokenInvalid, skiptoken_decode, skiptoken_encode
 from ..errors import ApiError
 from ..params import fields_get, labels_get, moment_get, page_size_get
 
-CURSOR_SALT = "api.responses.cursor"
-
 
 def _cursor_dump(slug: str, position: Position) -> str:
-    moment, last_id = position
-    return signing.dumps([slug, moment.isoformat(), last_id], salt=CURSOR_SALT, compress=False)
+    return skiptoken_encode(token=SkipToken(position=position), scope=f"responses:{slug}")
 
 
 def _cursor_load(slug: str, text: str | None) -> Position | None:
+    """The position a cursor holds; it is encrypted, since a readable one would give away the
+    responses' primary keys (the order in which respondents started)."""
     if not text:
         return None
     try:
-        owner, moment, last_id = signing.loads(text, salt=CURSOR_SALT)
-        when = parse_datetime(moment)
-    except (signing.BadSignature, ValueError, TypeError):
-        when = None
-    if when is None or owner != slug or not isinstance(last_id, int):
+        position = skiptoken_decode(text=text, scope=f"responses:{slug}").position
+    except SkipTokenInvalid:
+        position = None
+    if position is None:
         raise ApiError(
             code="invalid_cursor",
             message=_("The cursor is not valid: start again from the first page."),
         )
-    return when, last_id
+    return position
 
 
 PARAMETERS = [

@@ -167,3 +167,27 @@ def test_every_page_read_is_audited_with_the_token(world, as_):
     event = events.order_by("id").first()
     assert event.user == world["users"]["granted"] and event.survey == world["a"]
     assert event.detail["token"] and event.detail["rows"] == 5 and event.detail["via"] == "api"
+
+
+def test_the_cursor_does_not_tell_the_responses_row_numbers(world, as_):
+    """A readable cursor would map each `_id` to its primary key, the order of starting."""
+    import base64
+    import struct
+    from urllib.parse import parse_qs, urlparse
+
+    first = Response.objects.filter(status=Response.Status.COMPLETE).order_by("id").first()
+    body = as_("owner").get(URL.format(slug="mini"), page_size=1).json()
+    cursor = parse_qs(urlparse(body["next"]).query)["cursor"][0]
+    raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+    # Neither as text nor as the 8 bytes a packed position would hold.
+    assert f'"{first.pk}'.encode() not in raw and f",{first.pk}]".encode() not in raw
+    assert struct.pack(">q", first.pk) not in raw and b"mini" not in raw
+    # Two cursors for the same position differ (a fresh nonce): nothing to compare either.
+    again = as_("owner").get(URL.format(slug="mini"), page_size=1).json()["next"]
+    assert again != body["next"]
+    # A cursor of the OData feed (same construction, another scope) is refused here.
+    from api.cursors import SkipToken, skiptoken_encode
+
+    foreign = skiptoken_encode(token=SkipToken(position=(first.updated_at, first.pk)), scope="mini")
+    refused = as_("owner").get(URL.format(slug="mini"), cursor=foreign)
+    assert refused.status_code == 400

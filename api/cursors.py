@@ -1,9 +1,9 @@
-"""`$skiptoken`: where the next page starts, opaque to the client.
+"""Where the next page starts, opaque to the client: the REST `cursor` and OData's `$skiptoken`.
 
-In the default order a token holds the keyset position of the page's last response (its
-`updated_at` and primary key: surveys.formats.io.pages); under a client's `$orderby` it holds an
-offset. The primary key must not be readable from it (a response's public id exists so that the
-order in which respondents started is not told), so the position is encrypted, not only signed:
+A token holds the keyset position of the page's last response (its `updated_at` and primary key:
+surveys.formats.io.pages), or, under an OData client's `$orderby`, an offset. The primary key
+must not be readable from it (a response's public id exists so that the order in which
+respondents started is not told), so the position is encrypted, not only signed:
 a keystream from HMAC-SHA256 over a random nonce, then an HMAC over nonce and ciphertext, both
 keyed by SECRET_KEY. A token that was altered, or made under another key, is refused.
 """
@@ -38,7 +38,7 @@ class SkipTokenInvalid(ValueError):
 
 
 def _key(purpose: str) -> bytes:
-    message = f"saualnama.odata.skiptoken.{purpose}".encode()
+    message = f"saualnama.api.cursor.{purpose}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).digest()
 
 
