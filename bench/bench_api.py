@@ -26,7 +26,6 @@ generate.py's code (the seed responses replicated to N), and reused while it hol
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import subprocess
@@ -52,59 +51,6 @@ def database_use(name: str) -> None:
     import generate
 
     generate.database_name = common.database_name
-    _generate_brought_up_to_date(generate)
-
-
-def _generate_brought_up_to_date(generate) -> None:
-    """Two places where generate.py lags the code it loads, bridged here until it is fixed.
-
-    - Its fingerprint reads surveys/seed.py and seed_data.py, which moved to
-      surveys/management/ when the package was split: the same files are read where they are.
-    - Its COPY leaves out two NOT NULL columns that later migrations added to surveys_response.
-    Each bridge applies only while the lag is there, so a fixed generate.py is used as it is.
-    """
-    try:
-        generate.fingerprint()
-    except FileNotFoundError:
-        generate.fingerprint = _fingerprint
-    generate.load = _defaults_while(generate.load)
-
-
-def _fingerprint() -> str:
-    digest = hashlib.sha256()
-    seed = ROOT / "surveys" / "management"
-    for path in (common.QUESTIONNAIRE, seed / "seed.py", seed / "seed_answers.py",
-                 seed / "seed_data.py"):  # fmt: skip
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-# Columns of surveys_response that generate.py's COPY does not write (added by later migrations:
-# the privacy work's record key and invitation tag), with what a web response gets.
-UNWRITTEN_DEFAULTS = {"invitation_tag": "''", "record_key": "floor(random() * 256)::smallint"}
-
-
-def _defaults_while(load):
-    """generate.py's load, with database defaults for the columns its COPY leaves out.
-
-    Without them the COPY stops at its first row (NOT NULL). A default exists during the load
-    only, so the schema stays as the migrations made it; one the COPY writes is never used.
-    """
-
-    def alter(size: int, columns: dict[str, str | None]) -> None:
-        with common.pg_connect(size, autocommit=True) as conn:
-            for column, default in columns.items():
-                change = f"SET DEFAULT {default}" if default else "DROP DEFAULT"
-                conn.execute(f"ALTER TABLE surveys_response ALTER COLUMN {column} {change}")
-
-    def wrapped(size: int, *args, **kwargs) -> None:
-        alter(size, UNWRITTEN_DEFAULTS)
-        try:
-            load(size, *args, **kwargs)
-        finally:
-            alter(size, dict.fromkeys(UNWRITTEN_DEFAULTS))
-
-    return wrapped
 
 
 def status_kb(pid: int) -> dict[str, int]:

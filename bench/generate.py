@@ -35,7 +35,8 @@ from common import (
 )
 
 RESPONSE_COLUMNS = (
-    "id, survey_id, key, language, status, source, started_at, updated_at, submitted_at"
+    "id, survey_id, key, record_key, invitation_tag, language, status, source, started_at,"
+    " updated_at, submitted_at"
 )
 ANSWER_COLUMNS = "response_id, question_id, option_id, row_id, value_int, value_text"
 BATCH = 2000  # responses per COPY write
@@ -47,7 +48,8 @@ BYTES_PER_RESPONSE = 25_000
 def fingerprint() -> str:
     """What the data depends on besides its size: a change to any of these makes it stale."""
     digest = hashlib.sha256()
-    for path in (QUESTIONNAIRE, ROOT / "surveys" / "seed.py", ROOT / "surveys" / "seed_data.py"):
+    seed = ROOT / "surveys" / "management"
+    for path in (QUESTIONNAIRE, seed / "seed.py", seed / "seed_answers.py", seed / "seed_data.py"):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -168,9 +170,10 @@ def load(size: int, survey_id: int, templates: list[tuple[bytes, bytes]], keep: 
             for start in range(1, size + 1, BATCH):
                 copy.write(
                     b"".join(
-                        b"%d\t%s\t%s\t%s\n"
+                        # A record key as the web gives one (analytics.disclosure); no tag.
+                        b"%d\t%s\t%s\t%d\t\t%s\n"
                         % (rid, survey, str(uuid.UUID(int=rng.getrandbits(128))).encode(),
-                           templates[(rid - 1) % len(templates)][0])
+                           rng.randrange(256), templates[(rid - 1) % len(templates)][0])
                         for rid in range(start, min(start + BATCH, size + 1))
                     )
                 )  # fmt: skip
