@@ -2,8 +2,8 @@
 an .xlsx: the XLSForm import page and command, the admin's imports, the response import.
 
 Each is refused by surveys.formats.xlsx_guard before openpyxl opens it (the parser is replaced
-by one that fails the test), with a message in the user's language, nothing stored, and a peak of Python
-memory far below what the parser would have used (575 MB for the first workbook).
+by one that fails the test), with a message in the user's language, nothing stored, and a peak of
+Python memory far below what the parser would have used (575 MB for the first workbook).
 """
 
 from __future__ import annotations
