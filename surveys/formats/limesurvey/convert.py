@@ -312,7 +312,7 @@ def limesurvey_import(
                 % data,
             )
         )
-    if not sections:
+    if not sections and not state.problems:
         state.problems.append(Finding("", _("no question of the file can be imported")))
     if not state.problems:
         _checked(state, data)
