@@ -21,7 +21,6 @@ from django.db import IntegrityError, transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from accounts.uploads import DEFAULT_MAX_BYTES, MEGABYTE
 from surveys.formats.definition_checks import SLUG
 from surveys.formats.definitions import DefinitionError, definition_check, questionnaire_load
 from surveys.formats.languages import language_code, languages_choose
@@ -34,6 +33,7 @@ from surveys.models import Survey
 
 # None is settings.UPLOAD_MAX_BYTES: the whole file is parsed in memory.
 MAX_BYTES: int | None = None
+MEGABYTE = 1024 * 1024
 
 
 @dataclass
@@ -232,7 +232,7 @@ def _slug(survey: LssSurvey, file: IO[bytes], slug: str | None) -> str:
 
 
 def _content(file: IO[bytes]) -> bytes:
-    limit = MAX_BYTES or getattr(settings, "UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES)
+    limit = MAX_BYTES or settings.UPLOAD_MAX_BYTES
     file.seek(0)
     content = file.read(limit + 1)
     if len(content) > limit:
