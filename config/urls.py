@@ -11,6 +11,7 @@ urlpatterns = [
     path("s/", include("surveys.respond.urls")),
     # Order matters: XLSForm and preview routes are more specific than the builder's.
     path("build/", include("surveys.builder.xlsform_urls")),
+    path("build/", include("surveys.builder.limesurvey_urls")),
     path("build/", include("surveys.respond.preview_urls")),
     path("build/", include("surveys.builder.urls")),
     path("results/", include("analytics.urls")),
