@@ -158,10 +158,14 @@ def columns_map(
             unknown.append(name)
         else:
             rules.append(rule)
-    # The explicit mapping is applied on top: a column the preset would have given the same
-    # target (Kobo's `_submission_time` when `end` is mapped to submitted_at) steps aside.
+    # The explicit mapping is applied on top: the column a preset reads the time or language
+    # from (Kobo's `_submission_time`) steps aside when one is mapped there. Two columns for one
+    # answer are still refused below: leaving one out unasked would lose data.
     rules = [
-        Rule(r.source, "") if r.target in explicit and r.source not in renames else r for r in rules
+        Rule(r.source, "")
+        if r.target in (SUBMITTED_AT, LANGUAGE) and r.target in explicit and r.source not in renames
+        else r
+        for r in rules
     ]
     rules = _single_columns_win(rules, schema)
     if unknown:

@@ -259,6 +259,7 @@ def test_a_mapping_can_name_an_option_column(mini_survey, tmp_path):
     [
         ("columns:\n  A: level\n  B: level\n", {"A": "local", "B": "local"}, ["A", "B", "level"]),
         ("columns:\n  A: colour\n", {"A": "red"}, ["A", "colour"]),
+        ("columns:\n  A: years\n", {"A": "3"}, ["one/years, A", "years"]),
         ("columns: [A]\n", {}, ["columns:"]),
         ("columns:\n  A: skip\n", {"mystery": "1"}, ["mystery", "skip"]),
     ],
