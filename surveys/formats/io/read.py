@@ -11,9 +11,8 @@ import csv
 import datetime as dt
 import zipfile
 import zlib
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from pathlib import Path
 from types import TracebackType
@@ -28,13 +27,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils.exceptions import InvalidFileException
 
-from surveys.answers import wide_columns
 from surveys.formats.io.columns import (
     LANGUAGE,
     SUBMITTED_AT,
     XLSX_CR,
     csv_text_restore,
 )
+from surveys.formats.io.mapping import WIDE, ColumnMapping, columns_map
 from surveys.formats.xlsx_guard import xlsx_bounds_check
 from surveys.models import LANGUAGES, Response, Survey
 from surveys.schema import SurveySchema
@@ -202,14 +201,15 @@ def _cell_text(value: Any) -> str:
 @dataclass(frozen=True)
 class RowError:
     row: int
-    column: str
+    column: str  # the wide key: a question code, `language` or `submitted_at`
     code: str
     message: str
+    source: str = ""  # the mapped file's own columns behind `column`, when they differ
 
     def __str__(self) -> str:
         return _("Row %(row)d, %(column)s: %(message)s") % {
             "row": self.row,
-            "column": self.column,
+            "column": self.source or self.column,
             "message": self.message,
         }
 
@@ -223,6 +223,7 @@ class ImportReport:
     errors: list[RowError] = field(default_factory=list)
     valid: int = 0
     stored: int = 0
+    skipped: int = 0  # never submitted in the source, and not asked for with allow_partial
 
     @property
     def rejected(self) -> int:
@@ -235,28 +236,7 @@ class ImportReport:
 
 def wide_header_errors(*, schema: SurveySchema, columns: Sequence[str]) -> list[str]:
     """File-level problems of a header: blank, unknown or duplicated columns, no `language`."""
-    allowed = {LANGUAGE, SUBMITTED_AT, *wide_columns(schema)}
-    errors: list[str] = []
-    blank = [str(i) for i, name in enumerate(columns, start=1) if not name]
-    if blank:
-        errors.append(_("Columns without a name: %(numbers)s.") % {"numbers": ", ".join(blank)})
-    unknown = [name for name in dict.fromkeys(columns) if name and name not in allowed]
-    if unknown:
-        errors.append(
-            _(
-                "Unknown columns: %(columns)s. A column is language, submitted_at or a question "
-                "column of this survey; export_responses writes the full header."
-            )
-            % {"columns": ", ".join(unknown)}
-        )
-    duplicated = [name for name, n in Counter(columns).items() if name and n > 1]
-    if duplicated:
-        errors.append(
-            _("Columns given more than once: %(columns)s.") % {"columns": ", ".join(duplicated)}
-        )
-    if LANGUAGE not in columns:
-        errors.append(_("The column “language” is missing."))
-    return errors
+    return columns_map(schema=schema, header=columns, default_language=LANGUAGES[0]).errors
 
 
 def responses_import(
@@ -267,19 +247,31 @@ def responses_import(
     allow_partial: bool = False,
     dry_run: bool = False,
     language: str,
+    source: str = WIDE,
+    renames: Mapping[str, str] | None = None,
 ) -> ImportReport:
     """Validate every row and, unless `dry_run`, store the valid ones in one transaction.
 
     A row with any error is left out and reported; the other rows are stored. A file-level error
     (the header, or a file that breaks off mid-way) stores nothing. Messages are in `language`.
+    `source` and `renames` read another tool's export (`surveys.formats.io.mapping`).
     """
     report = ImportReport(dry_run=dry_run)
     with translation.override(language):
         schema = survey_schema_get(survey=survey)
-        report.file_errors = wide_header_errors(schema=schema, columns=columns)
+        mapping = columns_map(
+            schema=schema,
+            header=columns,
+            source=source,
+            renames=renames,
+            default_language=survey.default_language,
+        )
+        report.file_errors = mapping.errors
         if report.file_errors:
             return report
-        items = _valid_items(schema, rows, report, allow_partial=allow_partial, language=language)
+        items = _valid_items(
+            schema, mapping, rows, report, allow_partial=allow_partial, language=language
+        )
         try:
             with transaction.atomic():
                 if dry_run:
@@ -291,12 +283,13 @@ def responses_import(
                     )
         except WideFileError as exc:
             report.file_errors, report.errors = exc.messages, []
-            report.valid = report.stored = 0
+            report.valid = report.stored = report.skipped = 0
     return report
 
 
 def _valid_items(
     schema: SurveySchema,
+    mapping: ColumnMapping,
     rows: Iterable[tuple[int, Mapping[str, str]]],
     report: ImportReport,
     *,
@@ -304,8 +297,12 @@ def _valid_items(
     language: str,
 ) -> Iterator[NewResponse]:
     """The storable rows, lazily, so that a large file never sits in memory; errors go to report."""
-    for number, cells in rows:
-        errors: list[RowError] = []
+    for row in mapping.rows(rows):
+        if row.incomplete and not allow_partial:
+            report.skipped += 1
+            continue
+        number, cells = row.number, row.cells
+        errors = [RowError(number, p.column, p.code, p.message, p.source) for p in row.problems]
         respondent_language = cells.get(LANGUAGE, "").strip()
         if respondent_language not in LANGUAGES:
             code = "invalid_language" if respondent_language else "language_missing"
@@ -325,7 +322,12 @@ def _valid_items(
         for key, answer_errors in result.errors.items():
             errors.extend(RowError(number, key, e.code, e.message(language)) for e in answer_errors)
         if errors:
-            report.errors.extend(errors)
+            report.errors.extend(
+                error
+                if error.source
+                else replace(error, source=mapping.source_of(error.column, row.source))
+                for error in errors
+            )
             continue
         report.valid += 1
         yield NewResponse(language=respondent_language, result=result, submitted_at=submitted_at)

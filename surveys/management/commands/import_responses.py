@@ -1,11 +1,13 @@
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from surveys.formats.io import WideFileError, responses_import, wide_rows_read
+from surveys.formats.io.mapping import SOURCES, WIDE, MappingFileError, mapping_file_read
+from surveys.management.language import command_language
 from surveys.models import LANGUAGES, Survey
 
 # Exit codes: 0 every row stored (or valid, with --dry-run); 1 some rows rejected, the valid ones
@@ -16,7 +18,10 @@ NOTHING_IMPORTED = 2
 
 
 class Command(BaseCommand):
-    help = "Import responses from a wide .csv or .xlsx file (docs/response-format.md)."
+    help = (
+        "Import responses from a wide .csv or .xlsx file, or from a KoboToolbox or LimeSurvey "
+        "response export (docs/response-format.md)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
@@ -32,7 +37,19 @@ class Command(BaseCommand):
         parser.add_argument(
             "--language",
             choices=LANGUAGES,
-            help="Language of the report (default: the survey's default language).",
+            help="Language of the report (default: the locale's, if Kazakh or Russian, else kk).",
+        )
+        parser.add_argument(
+            "--source",
+            choices=SOURCES,
+            default=WIDE,
+            help="Whose export FILE is: kobo (XLS/CSV, XML values) or limesurvey (CSV, answer "
+            "and question codes); default: the wide format itself.",
+        )
+        parser.add_argument(
+            "--mapping",
+            type=Path,
+            help="A YAML file renaming source columns to wide columns or skip, over --source.",
         )
 
     def handle(
@@ -43,14 +60,20 @@ class Command(BaseCommand):
         dry_run: bool,
         allow_partial: bool,
         language: str | None,
+        source: str,
+        mapping: Path | None,
         **options: object,
     ) -> None:
         survey = Survey.objects.filter(slug=slug).first()
-        language = language or (survey.default_language if survey else settings.LANGUAGE_CODE)
+        language = command_language(option=language)
         with translation.override(language):
             if survey is None:
                 message = _("No survey with the slug “%(slug)s”.") % {"slug": slug}
                 raise CommandError(message, returncode=NOTHING_IMPORTED)
+            try:
+                renames = mapping_file_read(path=mapping) if mapping else None
+            except MappingFileError as exc:
+                raise CommandError(str(exc), returncode=NOTHING_IMPORTED) from exc
             try:
                 with wide_rows_read(path=file) as rows:
                     report = responses_import(
@@ -60,6 +83,8 @@ class Command(BaseCommand):
                         allow_partial=allow_partial,
                         dry_run=dry_run,
                         language=language,
+                        source=source,
+                        renames=renames,
                     )
             except WideFileError as exc:
                 file_errors = exc.messages
@@ -70,6 +95,15 @@ class Command(BaseCommand):
                 raise CommandError("\n".join([heading, *file_errors]), returncode=NOTHING_IMPORTED)
             for error in report.errors:
                 self.stderr.write(str(error))
+            if report.skipped:
+                skipped = ngettext(
+                    "%(count)d response was never submitted and was left out "
+                    "(--allow-partial imports it).",
+                    "%(count)d responses were never submitted and were left out "
+                    "(--allow-partial imports them).",
+                    report.skipped,
+                ) % {"count": report.skipped}
+                (self.stderr if report.errors else self.stdout).write(skipped)
             if dry_run:
                 summary = _("Dry run, nothing stored: %(valid)d valid, %(rejected)d rejected.")
             else:

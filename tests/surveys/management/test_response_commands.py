@@ -126,9 +126,15 @@ def test_the_reasons_are_written_in_the_language_asked_for(mini_survey, mixed_fi
     assert reported(err, 5, "barriers", reason)
 
 
-def test_the_report_defaults_to_the_survey_language(mini_survey, mixed_file):
+@pytest.mark.parametrize(("locale", "language"), [("ru_RU.UTF-8", "ru"), ("C.UTF-8", "kk")])
+def test_the_report_defaults_to_the_locale_language(
+    mini_survey, mixed_file, monkeypatch, locale, language
+):
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANGUAGE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", locale)
     _code, _out, err = run("import_responses", "mini", str(mixed_file))
-    assert AnswerError("other_text_required", {"value": OTHER}).message("kk") in err
+    assert AnswerError("other_text_required", {"value": OTHER}).message(language) in err
 
 
 def test_dry_run_reports_the_same_and_stores_nothing(mini_survey, mixed_file):
