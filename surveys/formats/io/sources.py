@@ -48,7 +48,10 @@ class SourceContext:
         return {code.lower(): q for code, q in self.schema.questions.items()}
 
     def question(self, code: str) -> QuestionSpec | None:
-        return self.folded.get(code.lower())
+        for candidate in _code_forms(code, "q"):
+            if candidate in self.folded:
+                return self.folded[candidate]
+        return None
 
     def language_of(self, value: str) -> str:
         return language_code(value) or self.default_language
@@ -147,7 +150,7 @@ def limesurvey_rule(name: str, context: SourceContext) -> Rule | None:
             if option is not None:
                 return Rule(name, question.code, option=option)
         if question.type == "matrix":
-            row = _folded(question.row_by_code, folded)
+            row = _folded(question.row_by_code, folded, "sq")
             if row is not None:
                 return Rule(name, f"{question.code}.{row}", convert=_whole)
     timing = LIMESURVEY_TIMING.match(name)
@@ -158,8 +161,24 @@ def limesurvey_rule(name: str, context: SourceContext) -> Rule | None:
     return None
 
 
-def _folded(codes: dict[str, object], folded: str) -> str | None:
-    return next((code for code in codes if code.lower() == folded), None)
+def _folded(codes: dict[str, object], folded: str, prefix: str = "a") -> str | None:
+    lowered = {code.lower(): code for code in codes}
+    return next((lowered[c] for c in _code_forms(folded, prefix) if c in lowered), None)
+
+
+_NOT_CODE = re.compile(r"[^a-z0-9_]+")
+
+
+def _code_forms(raw: str, prefix: str) -> list[str]:
+    """The codes a LimeSurvey code may have become in a survey imported from its .lss: lower
+    case, then cleaned and, when it starts with a digit, prefixed (`1` -> `a1`), as
+    surveys.formats.limesurvey's `code_make` makes them (`q` questions, `a` options, `sq` rows)."""
+    lowered = raw.strip().lower()
+    clean = _NOT_CODE.sub("_", lowered).strip("_")
+    forms = [lowered, clean]
+    if clean and not clean[0].isalpha():
+        forms.append(f"{prefix}{clean}")
+    return forms
 
 
 def _limesurvey_value(question: QuestionSpec) -> Convert | None:
@@ -167,7 +186,6 @@ def _limesurvey_value(question: QuestionSpec) -> Convert | None:
         return _whole
     if question.type not in ("single", "multiple"):
         return None
-    codes = {code.lower(): code for code in question.option_by_code}
     other = question.other_option
 
     def choice(value: str) -> str:
@@ -176,7 +194,7 @@ def _limesurvey_value(question: QuestionSpec) -> Convert | None:
             if code == LIMESURVEY_OTHER and other is not None:
                 chosen.append(other.code)
             else:
-                chosen.append(codes.get(code.lower(), code))
+                chosen.append(_folded(question.option_by_code, code) or code)
         return " ".join(chosen) if chosen else value
 
     return choice

@@ -296,3 +296,52 @@ def test_a_semicolon_limesurvey_file_reads_too(mini_survey, tmp_path):
         writer.writeheader()
         writer.writerows(LIMESURVEY)
     assert run("import_responses", "mini", str(path), "--source", "limesurvey")[0] == 0
+
+
+def test_a_limesurvey_export_imports_into_the_survey_made_from_its_lss(db, tmp_path):
+    """Numeric LimeSurvey codes (`1`, `2`, `SQ001`) became `a1`, `a2`, `sq001` when the .lss was
+    imported; the response export's values and headers find them again."""
+    from surveys.formats.limesurvey.convert import limesurvey_import
+    from tests.surveys.formats.limesurvey_support import group, lss, lss_file, question
+
+    both = {"ru": "Вопрос", "kk": "Сұрақ"}
+    answers = [("1", {"ru": "Да", "kk": "Иә"}), ("2", {"ru": "Нет", "kk": "Жоқ"})]
+    rows = [("SQ001", {"ru": "Строка", "kk": "Жол"}), ("SQ002", {"ru": "Ещё", "kk": "Тағы"})]
+    content = lss(
+        [
+            group(
+                {"ru": "Раздел", "kk": "Бөлім"},
+                [
+                    question("Q1", "L", both, answers=answers),
+                    question("Q2", "M", both, subquestions=[("1", both), ("2", both)]),
+                    question("Q3", "A", both, subquestions=rows),
+                ],
+            )
+        ],
+        languages=("kk", "ru"),
+    )
+    survey, _report = limesurvey_import(file=lss_file(content), user=None, slug="lime")
+    schema = survey_schema_get(survey=survey)
+    assert set(schema.questions["q1"].option_by_code) == {"a1", "a2"}
+    export = write_csv(
+        tmp_path / "lime.csv",
+        [
+            {
+                "id": "1",
+                "submitdate": "2024-03-01 10:00:00",
+                "startlanguage": "ru",
+                "Q1": "2",
+                "Q2[1]": "Y",
+                "Q2[2]": "",
+                "Q3[SQ001]": "4",
+                "Q3[SQ002]": "5",
+            }
+        ],
+    )
+    code, _out, err = run("import_responses", "lime", str(export), "--source", "limesurvey")
+    assert code == 0, err
+    response = Response.objects.get(survey=survey)
+    answers_got = response_answers_get(response=response, schema=schema)
+    assert answers_got["q1"].options == ("a2",)
+    assert answers_got["q2"].options == ("a1",)
+    assert dict(answers_got["q3"].cells) == {"sq001": 4, "sq002": 5}
