@@ -150,9 +150,8 @@ def _languages_step(request: HttpRequest) -> HttpResponse:
     token = str(request.POST.get("token") or "")
     content = upload_stashed_get(user_id=request.user.pk, token=token)
     if content is None:
-        form = XLSFormUploadForm()
-        form.add_error(None, _("The uploaded file is no longer kept here: upload it again."))
-        return render(request, "xlsform/import.html", {"form": form}, status=400)
+        context = {"form": XLSFormUploadForm(), "expired": True}
+        return render(request, "xlsform/import.html", context, status=400)
     name = str(request.POST.get("name") or "form.xlsx")
     languages = xlsform_languages_get(file=ContentFile(content, name=name))
     step = XLSFormLanguagesForm(request.POST, languages=languages)

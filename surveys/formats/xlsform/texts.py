@@ -19,7 +19,8 @@ from surveys.formats.xlsform.problems import Problem
 # The text columns of each sheet (pyxform's names); their languages are the file's.
 _ROW_TEXTS = ("label", "hint")
 _BIND_TEXTS = ("jr:constraintMsg", "jr:requiredMsg")
-_SETTINGS_TEXTS = ("title", "saualnama_title", "saualnama_intro")
+# form_title is left out: alone it would make a plain "language" of one text (see form_title).
+_SETTINGS_TEXTS = ("saualnama_title", "saualnama_intro")
 PLAIN_OPTION = "label"  # how the plain column is named on the page and the command line
 
 
