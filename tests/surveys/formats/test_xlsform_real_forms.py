@@ -3,10 +3,14 @@ left out on request (surveys/formats/xlsform, issue 14)."""
 
 from __future__ import annotations
 
-from io import StringIO
+from io import BytesIO, StringIO
 
+import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from accounts.roles import RESEARCHER, roles_ensure
 from surveys.builder.checks import BuilderError
@@ -14,26 +18,28 @@ from surveys.builder.lifecycle import survey_publish
 from surveys.builder.selectors import survey_parity_get
 from surveys.formats.xlsform.convert import XLSFormError, xlsform_import
 from surveys.models import Question, Survey
-from tests.surveys.formats.test_xlsform import english, user, workbook  # noqa: F401
+from tests.surveys.formats.test_xlsform import workbook
 
 EN, RU = "label::English", "label::Russian"
 SETTINGS = [["form_id", "form_title"], ["field-form", "Field form"]]
 
 
-def rows(header: list[str], *cells: list[object]) -> tuple[list[str], list[list[object]]]:
-    return header, [list(c) for c in cells]
+@pytest.fixture(autouse=True)
+def english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user("rita", password="pw-123456")
 
 
 def book(header, survey, choices=None, choices_header=None, settings=SETTINGS):
     file = workbook(survey, choices, settings=settings, header=header)
     if choices_header is None:
         return file
-    # Build again with the choices sheet's own header.
-    import openpyxl
-    from io import BytesIO
-
-    from django.core.files.base import ContentFile
-
+    # The choices sheet with its own header (the shared builder writes the kk/ru one).
     wb = openpyxl.load_workbook(BytesIO(file.read()))
     sheet = wb["choices"]
     sheet.delete_rows(1)
@@ -98,9 +104,7 @@ def test_a_plain_label_form_is_a_kazakh_draft_with_its_russian_missing(user):
     ]
 
 
-def test_the_builder_s_parity_view_lists_an_imported_draft_s_missing_texts(
-    user, client, settings
-):
+def test_the_builder_s_parity_view_lists_an_imported_draft_s_missing_texts(user, client, settings):
     settings.LANGUAGE_CODE = "en"
     user.groups.add(roles_ensure()[RESEARCHER])
     result = xlsform_import(file=english_russian(), user=user)
@@ -123,7 +127,7 @@ def test_metadata_rows_are_left_out_with_a_warning(user):
     assert list(result.survey.questions.values_list("code", flat=True)) == ["age"]
     meta = [(w.row, w.message) for w in result.warnings if w.sheet == "survey"]
     assert [row for row, _m in meta] == [2, 3, 4, 5, 6]
-    assert "“start” is metadata, which the platform records itself: left out" == meta[0][1]
+    assert meta[0][1] == "“start” is metadata, which the platform records itself: left out"
     assert not result.left_out
 
 
