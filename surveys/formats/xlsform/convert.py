@@ -22,6 +22,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from pyxform.errors import PyXFormError
 from pyxform.xls2xform import convert
 
@@ -146,23 +147,32 @@ def _missing_texts(data: dict[str, Any]) -> list[Problem]:
         messages = [message for _where, message in exc.problems]
     else:
         return []
-    counts = {
-        _("Kazakh"): sum(m == _("the Kazakh text is missing") for m in messages),
-        _("Russian"): sum(m == _("the Russian text is missing") for m in messages),
-    }
-    return [
-        Problem(
-            "workbook",
-            None,
-            _(
-                "%(count)d texts have no %(language)s version: the survey is a draft, the "
-                "builder lists them, and it can be published once they are written"
+    kk = sum(m == _("the Kazakh text is missing") for m in messages)
+    ru = sum(m == _("the Russian text is missing") for m in messages)
+    out = []
+    if kk:
+        out.append(
+            ngettext(
+                "%(count)d text has no Kazakh version: the survey is a draft, the builder lists "
+                "what is missing, and it can be published once that is written",
+                "%(count)d texts have no Kazakh version: the survey is a draft, the builder lists "
+                "what is missing, and it can be published once that is written",
+                kk,
             )
-            % {"count": count, "language": language},
+            % {"count": kk}
         )
-        for language, count in counts.items()
-        if count
-    ]
+    if ru:
+        out.append(
+            ngettext(
+                "%(count)d text has no Russian version: the survey is a draft, the builder lists "
+                "what is missing, and it can be published once that is written",
+                "%(count)d texts have no Russian version: the survey is a draft, the builder lists "
+                "what is missing, and it can be published once that is written",
+                ru,
+            )
+            % {"count": ru}
+        )
+    return [Problem("workbook", None, message) for message in out]
 
 
 def _content(file: IO[bytes]) -> bytes:

@@ -254,7 +254,7 @@ def test_a_plain_label_column_is_the_default_language_of_a_draft(user):
     result = xlsform_import(file=workbook([["integer", "age", "Жас"]], header=header), user=user)
     age = Question.objects.get(survey=result.survey, code="age")
     assert (age.text_kk, age.text_ru, result.draft) == ("Жас", "", True)
-    assert "1 texts have no Russian version" in str(result.warnings[-1])
+    assert "1 text has no Russian version" in str(result.warnings[-1])
 
 
 def test_an_existing_slug_is_refused_and_a_free_one_offered(user):
