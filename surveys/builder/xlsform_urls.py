@@ -8,5 +8,6 @@ app_name = "xlsform"
 
 urlpatterns = [
     path("import/xlsform/", xlsform_views.xlsform_upload, name="import"),
+    path("import/xlsform/report/<slug:slug>/", xlsform_views.xlsform_report, name="report"),
     path("<slug:slug>/xlsform.xlsx", xlsform_views.xlsform_download, name="export"),
 ]

@@ -38,6 +38,13 @@ class Reading:
     problems: list[Problem] = field(default_factory=list)
     # Definition places ("sections[0].questions[2].options[1]") -> where they came from.
     places: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    # Imported all the same: metadata rows, languages not imported (and, in convert, texts
+    # lacking a translation); and what a partial import left out, each with why.
+    warnings: list[Problem] = field(default_factory=list)
+    left_out: list[Problem] = field(default_factory=list)
+    languages: dict[str, int] = field(default_factory=dict)  # language name -> texts
+    mapping: dict[str, str | None] = field(default_factory=dict)  # kk/ru -> language name
+    plain: str = ""  # the name of the plain `label` column's language
 
     def locate(self, problems: list[tuple[str, str]]) -> list[Problem]:
         """The definition checker's (place, message) pairs, each at its sheet and row."""

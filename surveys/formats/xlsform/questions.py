@@ -37,6 +37,9 @@ class QuestionRows:
     """The question-level half of the walk; `_Walk` provides `r`, `fail`, `seen`, `rows`..."""
 
     r: SheetReader
+    left_rows: dict[str, int]
+
+    def refuse(self, row: Node, message: str, block: bool = False) -> bool: ...
 
     def texts(self, row: Node, column: str) -> dict[str, str]:
         return self.r.texts(SURVEY, row["__row"], row.get(column), column)
@@ -55,23 +58,29 @@ class QuestionRows:
             self.fail(number, _("required must be yes or no; conditions are not supported"))
             return False
 
-    def condition_set(self, node: Node, row: Node, number: int, name: str) -> None:
+    def condition_set(self, node: Node, row: Node, number: int, name: str) -> bool:
+        """The row's display condition; False when a partial import left the row out for it:
+        dropping only the condition would show the row to everyone, silently."""
         expr = (row.get("bind") or {}).get("relevant")
         if not expr:
-            return
+            return True
         try:
             relevance = relevant_parse(str(expr))
         except ExpressionError:
-            self.fail(
-                number,
-                _("relevant “%(expr)s” is not supported; use %(forms)s")
-                % {"expr": expr, "forms": RELEVANT_FORMS},
-            )
-            return
+            message = _("relevant “%(expr)s” is not supported; use %(forms)s") % {
+                "expr": expr,
+                "forms": RELEVANT_FORMS,
+            }
+            return not self.refuse(row, message)
         q = relevance.question
         target = self.r.earlier.get(q)
         if q in self.r.failed:
-            return  # that row's own problem is reported
+            return True  # that row's own problem is reported
+        if q in self.left_rows:
+            message = _(
+                "relevant refers to “%(q)s” (row %(row)d), which is left out: left out with it"
+            ) % {"q": q, "row": self.left_rows[q]}
+            return not self.refuse(row, message)
         if q == name:
             self.fail(number, _("relevant: a question cannot depend on itself"))
         elif target is None and q in self.seen:
@@ -93,6 +102,7 @@ class QuestionRows:
             )
         else:
             node["show_if"] = {"question": target["code"], "options": relevance.options}
+        return True
 
     def choice_list(self, number: int, name: str, list_name: str | None) -> list[Node] | None:
         items = self.r.lists.get(str(list_name))
@@ -116,7 +126,8 @@ class QuestionRows:
         if help_text := self.texts(row, "hint"):
             node["help"] = help_text
         node["required"] = self.required(row, number)
-        self.condition_set(node, row, number, name)
+        if not self.condition_set(node, row, number, name):
+            return None
         node["_place"] = (SURVEY, number)
         items = None
         if kind in ("select_one", "select_multiple"):
@@ -147,7 +158,8 @@ class QuestionRows:
             try:
                 low, high = bounds_parse(str(constraint))
             except ExpressionError:
-                self.fail(
+                self.r.leave_out(
+                    SURVEY,
                     number,
                     _("constraint “%(c)s” is not supported; use bounds such as . >= 0 and . <= 50")
                     % {"c": constraint},
@@ -159,13 +171,18 @@ class QuestionRows:
             accepted = (None, "multiline")
             if appearance == "multiline":
                 node["type"] = "long_text"
+        # A partial import leaves these out of a question it keeps: a check or a look, not who
+        # is asked.
         if constraint:
-            self.fail(
+            self.r.leave_out(
+                SURVEY,
                 number,
                 _("constraint “%(c)s” is not supported on this question") % {"c": constraint},
             )
         if appearance not in accepted:
-            self.fail(number, _("appearance “%(a)s” is not supported here") % {"a": appearance})
+            self.r.leave_out(
+                SURVEY, number, _("appearance “%(a)s” is not supported here") % {"a": appearance}
+            )
         if "saualnama_na" in row and node["type"] != "rating":
             self.fail(number, _("saualnama_na is only for a rating or a matrix"))
         if or_other and node["type"] not in ("single", "multiple"):

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from pyxform.errors import PyXFormError
+from pyxform.xls2json import RE_SELECT
 from pyxform.xls2json_backends import get_xlsform
 
 from surveys.formats.xlsform.questions import QuestionRows, code_of
@@ -27,8 +28,24 @@ from surveys.formats.xlsform.sheets import (
     survey_rows,
     type_parse,
 )
+from surveys.formats.xlsform.texts import (
+    language_label,
+    languages_count,
+    languages_ignored,
+    languages_map,
+)
 
 Node = dict[str, Any]
+# Rows the platform records itself (the respondent's times, device, user) or that a device
+# collects by itself: in XLSForm's own spellings, spaces and underscores alike.
+METADATA_TYPES = {
+    "start", "end", "today", "deviceid", "device id", "imei", "subscriberid", "subscriber id",
+    "simserial", "sim id", "phonenumber", "phone number", "username", "email", "audit",
+    "start-geopoint", "background-audio", "background-geopoint", "start time", "end time",
+    "get start time", "get end time", "get today", "get device id", "get subscriber id",
+    "get sim id", "get phone number", "uri:deviceid", "uri:email", "uri:phonenumber",
+    "uri:simserial", "uri:subscriberid", "uri:username",
+}  # fmt: skip
 
 
 class _Walk(QuestionRows):
@@ -46,11 +63,44 @@ class _Walk(QuestionRows):
         self.last: Node | None = None  # the last question, for an "other, specify" follow-up
         self.last_name = ""
         self.used_lists: set[str] = set()
+        self.left_rows: dict[str, int] = {}  # names of rows left out (partial, metadata) -> row
 
     def fail(self, row: int, message: str, name: str = "") -> None:
         self.r.fail(SURVEY, row, message)
         if name:
             self.r.failed.add(name)
+
+    def refuse(self, row: Node, message: str, block: bool = False) -> bool:
+        """Refuse the row, or in a partial import leave it out (a group or repeat `block` with
+        everything in it). True when it was left out."""
+        number, name = row["__row"], str(row.get("name") or "")
+        left = self.r.leave_out(SURVEY, number, message)
+        if left:
+            self.forget(row)
+        elif name:
+            self.r.failed.add(name)
+        if block:
+            self.stack.append(("left" if left else "other", None, number))
+        return left
+
+    def forget(self, row: Node) -> None:
+        """A row left out: conditions on it cannot hold, its choice list is not unused."""
+        if name := str(row.get("name") or ""):
+            self.left_rows[name] = row["__row"]
+        if match := RE_SELECT.match(" ".join(str(row.get("type") or "").split())):
+            self.used_lists.add(str(match.group("list_name")))
+
+    def left_block(self, row: Node, lowered: str) -> None:
+        """A row inside a group or repeat left out: left out with it, and said so."""
+        begin = self.stack[-1][2]
+        if lowered.startswith("end_"):
+            self.stack.pop()
+            return
+        if lowered.startswith("begin_"):
+            self.stack.append(("left", None, row["__row"]))
+        message = _("inside the group or repeat left out at row %(row)d") % {"row": begin}
+        self.r.left_out.append(Problem(SURVEY, row["__row"], message))
+        self.forget(row)
 
     def run(self) -> list[Node]:
         for row in self.rows:
@@ -91,13 +141,25 @@ class _Walk(QuestionRows):
             self.fail(number, _("the row has no type"), name)
             return
         kind, list_name, or_other = type_parse(raw_type)
+        lowered = "_".join(raw_type.lower().split())
+        if self.frame() == "left":
+            self.left_block(row, lowered)
+            return
+        if " ".join(raw_type.lower().replace("_", " ").split()) in METADATA_TYPES:
+            message = _("“%(type)s” is metadata, which the platform records itself: left out")
+            self.r.warnings.append(Problem(SURVEY, number, message % {"type": raw_type}))
+            self.forget(row)
+            return
+        if self.r.partial and row.get("choice_filter"):
+            self.refuse(row, _("choice_filter (choices filtered by an answer) is not supported"))
+            return
         self.r.unknown_columns(SURVEY, row, SURVEY_KEYS)
         if kind == "begin_group":
             self.group_begin(row, number, name)
         elif kind == "end_group":
             self.group_end(number)
         elif not kind:
-            self.unsupported(raw_type, number, name)
+            self.unsupported(row, raw_type)
         elif self.frame() == "matrix":
             self.matrix_row(row, number, name, kind, list_name)
         else:
@@ -108,7 +170,7 @@ class _Walk(QuestionRows):
                 self.last, self.last_name = question, name
         self.seen.add(name)
 
-    def unsupported(self, raw_type: str, number: int, name: str) -> None:
+    def unsupported(self, row: Node, raw_type: str) -> None:
         lowered = "_".join(raw_type.lower().split())
         if lowered.startswith("end_") and self.frame() == "other":
             self.stack.pop()  # the end of a refused block (a repeat): its begin is reported
@@ -117,9 +179,7 @@ class _Walk(QuestionRows):
             message = _("type “decimal” is not supported: numbers here are whole; use integer")
         else:
             message = _("type “%(type)s” is not supported") % {"type": raw_type}
-        self.fail(number, message, name)
-        if lowered.startswith("begin_"):
-            self.stack.append(("other", None, number))
+        self.refuse(row, message, block=lowered.startswith("begin_"))
 
     def group_begin(self, row: Node, number: int, name: str) -> None:
         appearance = (row.get("control") or {}).get("appearance")
@@ -129,8 +189,7 @@ class _Walk(QuestionRows):
         if (row.get("bind") or {}).get("constraint"):
             self.fail(number, _("constraint is not supported on a group"))
         if self.frame() in ("matrix", "other"):
-            self.fail(number, _("a group cannot be nested here"), name)
-            self.stack.append(("other", None, number))
+            self.refuse(row, _("a group cannot be nested here"), block=True)
         elif appearance == "table-list" or (appearance == "field-list" and in_section):
             matrix: Node = {
                 "code": code_of(row),
@@ -139,17 +198,18 @@ class _Walk(QuestionRows):
             }
             if help_text := self.texts(row, "hint"):
                 matrix["help"] = help_text
-            self.condition_set(matrix, row, number, name)
+            if not self.condition_set(matrix, row, number, name):
+                self.stack.append(("left", None, number))
+                return
             matrix.update(_place=(SURVEY, number), rows=[], _list=None, _required=set(), _name=name)
             matrix["_na"] = self.na(row, number)
             self.stack.append(("matrix", matrix, number))
         elif in_section:
-            self.fail(
-                number,
+            self.refuse(
+                row,
                 _("a group inside a group is read only as a matrix (appearance table-list)"),
-                name,
+                block=True,
             )
-            self.stack.append(("other", None, number))
         else:
             if appearance not in (None, "field-list"):
                 self.fail(number, _("appearance “%(a)s” is not supported") % {"a": appearance})
@@ -158,7 +218,9 @@ class _Walk(QuestionRows):
             section: Node = {"code": code_of(row), "title": self.texts(row, "label")}
             if description := self.texts(row, "hint"):
                 section["description"] = description
-            self.condition_set(section, row, number, name)
+            if not self.condition_set(section, row, number, name):
+                self.stack.append(("left", None, number))
+                return
             section.update(questions=[], _place=(SURVEY, number))
             self.sections.append(section)
             self.stack.append(("section", section, number))
@@ -204,22 +266,56 @@ def _finish(sections: list[Node], places: dict[str, tuple[str, int | None]]) -> 
                 places[f"{q_at}.scale.labels[{value}]"] = place
 
 
-def workbook_read(*, content: bytes, fallback_slug: str, slug: str | None = None) -> Reading:
-    """Read every sheet, collecting every problem; the mapping holds what could be read."""
+def workbook_read(
+    *,
+    content: bytes,
+    fallback_slug: str,
+    slug: str | None = None,
+    languages: dict[str, str | None] | None = None,
+    partial: bool = False,
+) -> Reading:
+    """Read every sheet, collecting every problem; the mapping holds what could be read.
+
+    `languages` chooses the file's languages for kk and ru (see `texts.languages_map`; None: the
+    guess). `partial` leaves out, and lists in `left_out`, what a refusal would otherwise name.
+    """
     try:
         book = get_xlsform(xlsform=BytesIO(content), file_type=".xlsx")
     except (PyXFormError, ValueError, KeyError, OSError) as exc:
         message = _("the file cannot be read as an XLSForm: %(error)s") % {"error": exc}
         return Reading(data={}, problems=[Problem("workbook", None, message)])
-    reader = SheetReader(book, fallback_slug, slug)
+    reader = SheetReader(book, fallback_slug, slug, partial=partial)
     places: dict[str, tuple[str, int | None]] = {
         key: (SETTINGS, 2) for key in ("slug", "title", "intro", "default_language")
     }
     try:
         settings = reader.settings()
-        data = reader.survey_fields(settings)
-        reader.choices()
+        choice_rows = reader.choice_rows()
         rows = survey_rows(reader)
+        counts = languages_count(
+            settings=settings, rows=[*rows, *choice_rows], plain=reader.plain_name
+        )
+        reading = Reading(data={}, languages=counts, plain=reader.plain_name)
+        reader.names = list(counts)
+        try:
+            mapping = languages_map(
+                names=reader.names,
+                default=reader.default_language,
+                plain=reader.plain_name,
+                chosen=languages,
+            )
+        except ValueError as exc:
+            message = _(
+                "“%(language)s” is not a language of this workbook, or is chosen for both "
+                "Kazakh and Russian; its languages: %(names)s"
+            ) % {"language": exc, "names": ", ".join(language_label(n) for n in counts)}
+            reading.problems = [Problem("workbook", None, message)]
+            return reading
+        reading.mapping = mapping
+        reader.language_of = {name: code for code, name in mapping.items() if name is not None}
+        reader.warnings += languages_ignored(counts=counts, mapping=mapping)
+        data = reader.survey_fields(settings)
+        reader.choices(choice_rows)
         walk = _Walk(reader, data["title"], rows)
         data["sections"] = walk.run()
         reader.unused_lists(walk.used_lists)
@@ -228,4 +324,6 @@ def workbook_read(*, content: bytes, fallback_slug: str, slug: str | None = None
         reader.fail(SURVEY, 1, _("XLSForm check: %(message)s") % {"message": exc})
         return Reading(data={}, problems=reader.problems)
     _finish(data["sections"], places)
-    return Reading(data=data, problems=reader.problems, places=places)
+    reading.data, reading.problems, reading.places = data, reader.problems, places
+    reading.warnings, reading.left_out = reader.warnings, reader.left_out
+    return reading

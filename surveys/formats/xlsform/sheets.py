@@ -19,17 +19,17 @@ from pyxform.question import MultipleChoiceQuestion, Option
 from pyxform.survey import Survey as PyxformSurvey
 from pyxform.xls2json import RE_SELECT, dealias_types
 
+from surveys.formats.languages import PLAIN, language_code
 from surveys.formats.xlsform.expr import ExpressionError, choice_constraint_parse, yes_no_parse
 
 # Reading is re-exported: it was defined here, and callers and tests import it from here.
 from surveys.formats.xlsform.problems import CHOICES, SETTINGS, SURVEY, Problem
 from surveys.formats.xlsform.problems import Reading as Reading
 from surveys.formats.xlsform.quotes import dealias_keeping_quotes
+from surveys.formats.xlsform.texts import text_items
 from surveys.models import Survey
 
 LANGUAGE_NAMES = {"kk": "Kazakh (kk)", "ru": "Russian (ru)"}
-_LANG_WORDS = {"kazakh": "kk", "қазақша": "kk", "russian": "ru", "русский": "ru"}
-_LANG_CODE = re.compile(r"\((?P<code>[A-Za-z]{2})\)\s*$")
 # Texts pyxform would give an `or_other` choice, in our two languages.
 OTHER_LABEL = {"kk": "Басқа", "ru": "Другое"}
 
@@ -53,22 +53,27 @@ STAND_IN_SCALE = {"min": 1, "max": 2}
 SIMPLE_TYPES = {"integer": "number", "int": "number", "text": "short_text", "string": "short_text"}
 
 
-def _language(key: str, default: str) -> str | None:
-    if key == "default":
-        return default
-    if match := _LANG_CODE.search(key):
-        code = match.group("code").lower()
-    else:
-        code = _LANG_WORDS.get(key.strip().lower(), key.strip().lower())
+def _language(key: str) -> str | None:
+    """ "kk" or "ru" when a settings' default_language names one of them."""
+    code = language_code(key)
     return code if code in LANGUAGE_NAMES else None
 
 
 class SheetReader:
     """Reads the settings and choices sheets and the texts of any row; collects every problem."""
 
-    def __init__(self, book: Any, fallback_slug: str, slug: str | None) -> None:
+    def __init__(
+        self, book: Any, fallback_slug: str, slug: str | None, partial: bool = False
+    ) -> None:
         self.book = book
         self.problems: list[Problem] = []
+        # With `partial`, what we do not support is left out and listed here instead of refused.
+        self.partial = partial
+        self.left_out: list[Problem] = []
+        self.warnings: list[Problem] = []
+        # A language of the file (PLAIN: the plain `label` column) -> "kk"/"ru"; others ignored.
+        self.language_of: dict[str, str] = {}
+        self.names: list[str] = []  # every language of the file's texts
         self.fallback_slug = fallback_slug
         self.slug = slug
         self.default_language = "kk"
@@ -79,40 +84,36 @@ class SheetReader:
         self.earlier: dict[str, dict[str, Any]] = {}  # XLSForm name -> question read so far
         self.failed: set[str] = set()  # names of rows refused: conditions on them are dropped
 
+    @property
+    def plain_name(self) -> str:
+        return self.raw_default_language or PLAIN
+
     def fail(self, sheet: str, row: int | None, message: str) -> None:
         self.problems.append(Problem(sheet, row, message))
 
     def texts(self, sheet: str, row: int | None, value: Any, column: str) -> dict[str, str]:
-        if value is None:
-            return {}
-        if not isinstance(value, dict):
-            value = {"default": value}
         out: dict[str, str] = {}
-        # An explicit `label::Kazakh (kk)` wins over a plain `label` taken as the default language.
-        for key, text in sorted(value.items(), key=lambda item: item[0] != "default"):
-            lang = _language(str(key), self.default_language)
+        for name, text in text_items(value, self.plain_name):
+            lang = self.language_of.get(name)
             if lang is None:
-                if (sheet, f"{column}::{key}") not in self.columns_refused:
-                    self.columns_refused.add((sheet, f"{column}::{key}"))
-                    self.fail(
-                        sheet,
-                        row,
-                        _(
-                            "%(column)s::%(language)s: only Kazakh (kk) and Russian (ru) are "
-                            "supported"
-                        )
-                        % {"column": column, "language": key},
-                    )
-            elif isinstance(text, str) and text.strip():
-                out[lang] = text.strip()
-                if "${" in text:
-                    self.fail(
-                        sheet,
-                        row,
-                        _("%(column)s: a text cannot show an answer (${...}); write it in full")
-                        % {"column": column},
-                    )
+                continue  # a language not mapped: said once for the workbook (convert)
+            out[lang] = text
+            if "${" in text:
+                self.fail(
+                    sheet,
+                    row,
+                    _("%(column)s: a text cannot show an answer (${...}); write it in full")
+                    % {"column": column},
+                )
         return out
+
+    def leave_out(self, sheet: str, row: int | None, message: str) -> bool:
+        """With `partial`, record `message` as left out and say so; else refuse with it."""
+        if self.partial:
+            self.left_out.append(Problem(sheet, row, message))
+            return True
+        self.fail(sheet, row, message)
+        return False
 
     def unknown_columns(self, sheet: str, row: dict[str, Any], allowed: set[str]) -> None:
         names = []
@@ -126,11 +127,12 @@ class SheetReader:
         for name in names:
             if (sheet, name) not in self.columns_refused:
                 self.columns_refused.add((sheet, name))
-                self.fail(
-                    sheet,
-                    row.get("__row"),
-                    _("the column “%(column)s” is not supported") % {"column": name},
-                )
+                message = _("the column “%(column)s” is not supported") % {"column": name}
+                if self.partial:
+                    message = _("the column “%(column)s” is not supported: left out") % {
+                        "column": name
+                    }
+                self.leave_out(sheet, row.get("__row"), message)
 
     # -- settings and choices -------------------------------------------------------------------
 
@@ -149,12 +151,9 @@ class SheetReader:
         settings["__row"] = 2
         self.unknown_columns(SETTINGS, settings, SETTINGS_KEYS | {"__row"})
         language = settings.get("default_language")
-        if language:
-            code = _language(str(language), "")
-            if code is None:
-                self.fail(SETTINGS, 2, _("default_language must be Kazakh (kk) or Russian (ru)"))
-            else:
-                self.default_language = code
+        # Another language (English) is the file's, not the survey's: the survey's is then kk.
+        if language and (code := _language(str(language))):
+            self.default_language = code
         self.raw_default_language = str(language) if language else None
         try:
             self.clean_text_values = yes_no_parse(settings.get("clean_text_values") or "yes")
@@ -173,7 +172,7 @@ class SheetReader:
             slug = slug.strip("-") or "xlsform"
         title = self.texts(SETTINGS, 2, settings.get("saualnama_title"), "saualnama_title")
         if settings.get("title"):
-            title.setdefault(self.default_language, str(settings["title"]).strip())
+            self.form_title(title, str(settings["title"]).strip())
         data: dict[str, Any] = {
             "slug": slug,
             "default_language": self.default_language,
@@ -207,18 +206,43 @@ class SheetReader:
                 self.fail(SETTINGS, 2, _("saualnama_min_cell_size: expected a whole number"))
         return data
 
-    def choices(self) -> None:
+    def form_title(self, title: dict[str, str], text: str) -> None:
+        """form_title is in the file's default language (a plain column's): where that goes."""
+        name = self.plain_name
+        lang = self.language_of.get(name)
+        if lang is not None:
+            title.setdefault(lang, text)
+        elif not title:
+            # A survey needs a title: kept, in the survey's language, rather than refused.
+            title[self.default_language] = text
+            if name in self.names:
+                self.warnings.append(
+                    Problem(
+                        SETTINGS,
+                        2,
+                        _(
+                            "form_title: its language is not imported; it is kept as the title "
+                            "for now, translate it in the builder"
+                        ),
+                    )
+                )
+
+    def choice_rows(self) -> list[dict[str, Any]]:
         if not self.book.choices:
-            return
-        rows = dealias_keeping_quotes(
-            sheet_name=CHOICES,
-            sheet_data=self.book.choices,
-            sheet_header=self.book.choices_header,
-            header_aliases=aliases.list_header,
-            header_columns=set(Option.get_slot_names()),
-            default_language=self.raw_default_language or "default",
-            add_row_number=True,
-        ).data
+            return []
+        return list(
+            dealias_keeping_quotes(
+                sheet_name=CHOICES,
+                sheet_data=self.book.choices,
+                sheet_header=self.book.choices_header,
+                header_aliases=aliases.list_header,
+                header_columns=set(Option.get_slot_names()),
+                default_language="default",
+                add_row_number=True,
+            ).data
+        )
+
+    def choices(self, rows: list[dict[str, Any]]) -> None:
         for row in rows:
             if len(row) == 1:
                 continue  # an empty row, kept by pyxform so that row numbers stay right
@@ -340,7 +364,7 @@ def survey_rows(reader: SheetReader) -> list[dict[str, Any]]:
         header_aliases=aliases.survey_header,
         header_columns=set(MultipleChoiceQuestion.get_slot_names()),
         headers_required={"type"},
-        default_language=reader.raw_default_language or "default",
+        default_language="default",
         # pyxform collapses runs of spaces and line breaks unless the settings say otherwise.
         strip_whitespace=reader.clean_text_values,
         add_row_number=True,

@@ -146,3 +146,70 @@ def test_download_needs_the_researcher_role(mini_survey):
     url = reverse("xlsform:export", args=["mini"])
     assert signed_in("ana", RESULTS_ADMIN).get(url).status_code == 403
     assert Client().get(url).status_code == 302
+
+
+# The languages step and the report (issue 14) ------------------------------------------------
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def english_russian_workbook() -> bytes:
+    from tests.surveys.formats.test_xlsform_real_forms import english_russian
+
+    return english_russian().read()
+
+
+def test_an_english_russian_workbook_asks_for_its_languages_then_imports(media):
+    client = signed_in("rita")
+    response = client.post(IMPORT, {"file": upload("form.xlsx", english_russian_workbook())})
+    page = response.content.decode()
+    assert response.status_code == 200 and not Survey.objects.exists()
+    assert 'id="xlsform-languages"' in page
+    assert "<td>English</td><td>4</td>" in page and "<td>Russian</td><td>4</td>" in page
+    token = response.context["step"].initial["token"]
+    assert response.context["step"].initial["token"] and 'name="token"' in page
+    response = client.post(IMPORT, {"token": token, "name": "form.xlsx", "kk": "English",
+                                    "ru": "Russian"})  # fmt: skip
+    survey = Survey.objects.get(slug="field-form")
+    works = survey.questions.get(code="works")
+    assert (works.text_kk, works.text_ru) == ("Do you work?", "Вы работаете?")
+    assert response.status_code == 302
+    # The stashed file is gone once imported.
+    assert client.post(IMPORT, {"token": token, "kk": "English"}).status_code == 400
+
+
+def test_languages_mapped_to_none_import_a_draft_and_report_it(media):
+    client = signed_in("rita")
+    response = client.post(IMPORT, {"file": upload("form.xlsx", english_russian_workbook())})
+    token = response.context["step"].initial["token"]
+    response = client.post(IMPORT, {"token": token, "kk": "", "ru": "Russian"})
+    assert response.status_code == 302
+    report = client.get(response["Location"]).content.decode()
+    assert "English texts were not imported (4)" in report
+    assert "texts have no Kazakh version" in report and 'id="xlsform-open"' in report
+
+
+def test_another_user_cannot_use_the_token(media):
+    response = signed_in("rita").post(
+        IMPORT, {"file": upload("form.xlsx", english_russian_workbook())}
+    )
+    token = response.context["step"].initial["token"]
+    other = signed_in("sam").post(IMPORT, {"token": token, "kk": "", "ru": "Russian"})
+    assert other.status_code == 400 and "upload it again" in other.content.decode()
+    assert not Survey.objects.exists()
+
+
+def test_the_page_imports_partially_when_asked_and_shows_what_was_left_out(media):
+    file = workbook([q("select_one yn", "works"), q("geopoint", "where")], YES_NO).read()
+    client = signed_in("rita")
+    refused = client.post(IMPORT, {"file": upload("form.xlsx", file)})
+    assert refused.status_code == 400 and not Survey.objects.exists()
+    response = client.post(IMPORT, {"file": upload("form.xlsx", file), "partial": "on"})
+    assert response.status_code == 302
+    report = client.get(response["Location"]).content.decode()
+    assert 'id="xlsform-left-out"' in report
+    assert "<td>survey</td><td>3</td><td>type “geopoint” is not supported</td>" in report
