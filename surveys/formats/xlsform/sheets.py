@@ -213,9 +213,11 @@ class SheetReader:
         if lang is not None:
             title.setdefault(lang, text)
         elif not title:
-            # A survey needs a title: kept, in the survey's language, rather than refused.
+            # A survey needs a title: kept, in the survey's language, rather than refused. Said
+            # unless some column of the file fills that language: the title is then likely in it,
+            # else (a Russian-and-English form) it may well be English standing as Kazakh.
             title[self.default_language] = text
-            if name in self.names:
+            if self.default_language not in self.language_of.values():
                 self.warnings.append(
                     Problem(
                         SETTINGS,

@@ -192,7 +192,7 @@ def test_the_command_maps_languages_and_reports_a_partial_import(user, tmp_path)
     text = out.getvalue()
     survey = Survey.objects.get()
     assert Question.objects.get(survey=survey, code="age").text_kk == "Возраст"
-    assert "field-form" in text and "(row 8)" in text
+    assert "field-form" in text and "(строка 8)" in text  # the report speaks --language ru
     assert "survey" in text
 
 
