@@ -23,7 +23,7 @@ from surveys.answers import OTHER_SUFFIX, answers_to_wide, wide_columns
 from surveys.formats.io.columns import LANGUAGE, SUBMITTED_AT
 from surveys.models import Answer, Response, Survey
 from surveys.schema import SurveySchema
-from surveys.selectors import answers_from_rows
+from surveys.selectors import ANSWER_FIELDS, answers_from_rows
 
 RESPONSE_ID = "_id"
 Position = tuple[datetime, int]  # (updated_at, id) of the last response of a page
@@ -79,7 +79,7 @@ def wide_rows_for(*, schema: SurveySchema, rows: Sequence[ResponseRow]) -> list[
     answers = (
         Answer.objects.filter(response_id__in=ids)
         .order_by()
-        .values_list("response_id", "question_id", "option_id", "row_id", "value_int", "value_text")
+        .values_list("response_id", *ANSWER_FIELDS)
     )
     for response_id, *rest in answers:
         found[response_id].append(tuple(rest))

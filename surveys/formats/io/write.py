@@ -24,7 +24,7 @@ from surveys.formats.io.columns import (
 )
 from surveys.models import Answer, Response, Survey
 from surveys.schema import SurveySchema
-from surveys.selectors import answers_from_rows, survey_schema_get
+from surveys.selectors import ANSWER_FIELDS, answers_from_rows, survey_schema_get
 
 
 class TextSink(Protocol):
@@ -100,7 +100,7 @@ def wide_records(
     answer_rows = (
         Answer.objects.filter(response__in=selected.values("pk"))
         .order_by("response_id")
-        .values_list("response_id", "question_id", "option_id", "row_id", "value_int", "value_text")
+        .values_list("response_id", *ANSWER_FIELDS)
         .iterator(chunk_size=CHUNK_SIZE)
     )
     groups = groupby(answer_rows, key=itemgetter(0))

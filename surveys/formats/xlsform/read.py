@@ -113,10 +113,7 @@ class _Walk(QuestionRows):
         if lowered.startswith("end_") and self.frame() == "other":
             self.stack.pop()  # the end of a refused block (a repeat): its begin is reported
             return
-        if lowered == "decimal":
-            message = _("type “decimal” is not supported: numbers here are whole; use integer")
-        else:
-            message = _("type “%(type)s” is not supported") % {"type": raw_type}
+        message = _("type “%(type)s” is not supported") % {"type": raw_type}
         self.fail(number, message, name)
         if lowered.startswith("begin_"):
             self.stack.append(("other", None, number))
