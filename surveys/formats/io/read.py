@@ -240,7 +240,17 @@ def wide_header_errors(*, schema: SurveySchema, columns: Sequence[str]) -> list[
     blank = [str(i) for i, name in enumerate(columns, start=1) if not name]
     if blank:
         errors.append(_("Columns without a name: %(numbers)s.") % {"numbers": ", ".join(blank)})
-    unknown = [name for name in dict.fromkeys(columns) if name and name not in allowed]
+    notes = [name for name in dict.fromkeys(columns) if _is_note(schema, name)]
+    if notes:
+        errors.append(
+            _("Columns named after notes, which take no answers: %(columns)s. Leave them out of "
+              "the file.") % {"columns": ", ".join(notes)}
+        )  # fmt: skip
+    unknown = [
+        name
+        for name in dict.fromkeys(columns)
+        if name and name not in allowed and name not in notes
+    ]
     if unknown:
         errors.append(
             _(
@@ -257,6 +267,11 @@ def wide_header_errors(*, schema: SurveySchema, columns: Sequence[str]) -> list[
     if LANGUAGE not in columns:
         errors.append(_("The column “language” is missing."))
     return errors
+
+
+def _is_note(schema: SurveySchema, column: str) -> bool:
+    question = schema.questions.get(column)
+    return question is not None and question.is_note
 
 
 def responses_import(

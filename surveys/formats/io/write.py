@@ -161,7 +161,7 @@ def _xlsx_cell(sheet: Any, value: str, number: bool) -> Any:
     if not value:
         return None
     if number:
-        return int(value)
+        return float(value) if "." in value else int(value)
     value = value.replace("\r", XLSX_CR)
     if value.startswith("=") or value in ERROR_CODES:
         # openpyxl would write a formula or an error value; every answer is a string cell. Other
@@ -177,6 +177,6 @@ def _numeric_columns(schema: SurveySchema) -> set[str]:
     for question in schema.ordered_questions():
         if question.type == "matrix":
             columns.update(f"{question.code}.{row.code}" for row in question.rows)
-        elif question.type in ("rating", "number"):
+        elif question.type in ("rating", "number", "decimal"):
             columns.add(question.code)
     return columns
