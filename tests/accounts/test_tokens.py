@@ -227,9 +227,7 @@ def test_the_owner_revokes_a_token(aigerim):
     assert api_token_authenticate(text=text) is None
     html = client.get(PAGE).content.decode()
     with translation.override("ru"):
-        done = gettext(
-            "The token “%(name)s” is revoked: requests with it are refused from now on."
-        )
+        done = gettext("The token “%(name)s” is revoked: requests with it are refused from now on.")
     assert done % {"name": "Old script"} in html
 
 
