@@ -238,8 +238,8 @@ def test_csv_one_line_per_variable_with_both_languages(mini_schema):
     header, *lines = csv_lines(rows)
     assert header == [
         "variable", "question", "section", "type", "text_kk", "text_ru", "values_kk",
-        "values_ru", "required", "min_choices", "max_choices", "min", "max", "decimals", "condition",
-        "spss",
+        "values_ru", "required", "min_choices", "max_choices", "min", "max", "decimals",
+        "condition", "spss",
     ]  # fmt: skip
     assert [line[0] for line in lines] == [r["variable"] for r in rows]
     meeting = dict(

@@ -533,7 +533,8 @@ def questionnaires(draw: st.DrawFn) -> dict[str, Any]:
             section["description"] = draw(both)
         for _q in range(draw(st.integers(1, 3))):
             qtype = draw(st.sampled_from(["single", "multiple", "matrix", "rating", "number",
-                                          "short_text", "long_text", "decimal", "note"]))  # fmt: skip
+                                          "short_text", "long_text", "decimal",
+                                          "note"]))  # fmt: skip
             node: dict[str, Any] = {"code": next(pool), "type": qtype, "text": draw(both)}
             if draw(st.booleans()):
                 node["help"] = draw(both)
