@@ -174,10 +174,10 @@ def number_ranges(question: QuestionSpec) -> list[tuple[int, int | None]]:
     """Fixed ranges for a number question, from its bounds, never from the answers.
 
     At most eight ranges of a round width; the last is open ("50 and more") when there is no
-    upper bound.
+    upper bound. A decimal's ranges have whole-number bounds too, from its bounds rounded down:
+    a range `a–b` holds its values from a up to, not including, b + 1.
     """
-    low = question.number_min if question.number_min is not None else 0
-    high = question.number_max
+    low, high = _whole_bounds(question)
     span = (high - low + 1) if high is not None else 100
     width = next(w for w in (1, 2, 5, 10, 20, 25, 50, 100, 250, 500, 1000, 10**9) if span / w <= 8)
     ranges: list[tuple[int, int | None]] = []
@@ -192,8 +192,16 @@ def number_ranges(question: QuestionSpec) -> list[tuple[int, int | None]]:
     return ranges
 
 
+def _whole_bounds(question: QuestionSpec) -> tuple[int, int | None]:
+    if question.type == "decimal":
+        low_bound, high_bound = question.decimal_min, question.decimal_max
+        low = math.floor(low_bound) if low_bound is not None else 0
+        return low, math.floor(high_bound) if high_bound is not None else None
+    return (question.number_min if question.number_min is not None else 0), question.number_max
+
+
 def number_ranges_table(
-    *, question: QuestionSpec, cells: Mapping[int, tuple[int, int]], k: int, group_key_sum: int
+    *, question: QuestionSpec, cells: Mapping[float, tuple[int, int]], k: int, group_key_sum: int
 ) -> dict[str, Any]:
     """Perturbed respondents per fixed range; withheld whole below 2k respondents."""
     n = sum(count for count, _key in cells.values())
@@ -205,20 +213,27 @@ def number_ranges_table(
         inside = [
             cell
             for value, cell in cells.items()
-            if (value >= low or low == ranges[0][0]) and (high is None or value <= high)
+            if (value >= low or low == ranges[0][0]) and (high is None or value < high + 1)
         ]
         # Values below the first range (a bound changed later) join it; the open end takes
         # everything above.
         count = sum(c for c, _key in inside)
         key = sum(kk for _c, kk in inside)
         shown = count_perturb(count, key, k, group_key_sum=group_key_sum)
-        entries.append({"low": low, "high": high, "count": shown})
+        entries.append({"low": low, "high": _shown_high(question, high), "count": shown})
     answered = count_perturb(
         n, sum(key for _c, key in cells.values()), k, group_key_sum=group_key_sum
     )
     for entry in entries:
         entry["percent"] = t.paper_percent(entry["count"], answered)
     return {"type": "number_ranges", "n": answered, "ranges": entries}
+
+
+def _shown_high(question: QuestionSpec, high: int | None) -> int | float | None:
+    """A decimal's range ends just below the next one: 0–9.99 for two places, not 0–9."""
+    if high is None or question.type != "decimal" or not question.decimals:
+        return high
+    return round(high + 1 - 10.0**-question.decimals, question.decimals)
 
 
 def results_protect(

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from itertools import repeat
 from typing import Any
 
@@ -26,6 +27,7 @@ from surveys.schema import QuestionSpec, SurveySchema
 
 Filters = dict[str, list[str]]
 CLOSED_TYPES = ("single", "multiple", "matrix", "rating")
+NUMBER_TYPES = ("number", "decimal")
 ANSWERS = Answer._meta.db_table
 RESPONSES = Response._meta.db_table
 
@@ -90,13 +92,13 @@ class AnswerCounts:
     counts: pd.DataFrame
     # question -> distinct responses that answered it
     answered: dict[str, int]
-    # question -> the values of a number question, one per respondent
-    numbers: dict[str, list[int]]
+    # question -> the values of a number or decimal question, one per respondent
+    numbers: dict[str, list[float]]
     # The record-key sums of the margins and of each number value, for the disclosure control.
     respondents_key: int = 0
     answered_keys: dict[str, int] = field(default_factory=dict)
     # question -> value -> (respondents, key sum)
-    number_cells: dict[str, dict[int, tuple[int, int]]] = field(default_factory=dict)
+    number_cells: dict[str, dict[float, tuple[int, int]]] = field(default_factory=dict)
 
 
 SELECTED_TABLE = "analytics_selected_responses"
@@ -139,9 +141,9 @@ def _counts_sql(selected: str, params: list[Any]) -> tuple[str, list]:
     # keys come from the response rows of the same selection (one join on the primary key).
     sql = (
         "SELECT a.question_id, a.option_id, a.row_id, a.value_int, COUNT(*), "
-        f"SUM(r.record_key) FROM {ANSWERS} a JOIN {RESPONSES} r ON r.id = a.response_id "
-        f"WHERE a.response_id IN ({selected}) "
-        "GROUP BY a.question_id, a.option_id, a.row_id, a.value_int"
+        f"SUM(r.record_key), a.value_decimal FROM {ANSWERS} a "
+        f"JOIN {RESPONSES} r ON r.id = a.response_id WHERE a.response_id IN ({selected}) "
+        "GROUP BY a.question_id, a.option_id, a.row_id, a.value_int, a.value_decimal"
     )
     return sql, params
 
@@ -183,9 +185,17 @@ def _answered_get(
     return {question: (n, key) for question, n, key in cursor.fetchall()}
 
 
+def _number(value: Any) -> int | float:
+    """A decimal as the database driver gives it (Decimal, float or int by backend), as a
+    Python number the tables compute with; exact for the values a question allows."""
+    number = float(Decimal(str(value)))
+    return int(number) if number.is_integer() else number
+
+
 def answer_counts_get(*, survey: Survey, schema: SurveySchema, filters: Filters) -> AnswerCounts:
     closed = [q for q in schema.questions.values() if q.type in CLOSED_TYPES]
-    numbers = [q for q in schema.questions.values() if q.type == "number"]
+    # A decimal is summarised as a number is: from the distribution of its values.
+    numbers = [q for q in schema.questions.values() if q.type in NUMBER_TYPES]
     question_code = {q.id: q.code for q in schema.questions.values()}
     with (
         _selected(survey=survey, schema=schema, filters=filters) as (selected, params),
@@ -193,7 +203,12 @@ def answer_counts_get(*, survey: Survey, schema: SurveySchema, filters: Filters)
     ):
         cursor.execute(*_counts_sql(selected, params))
         wanted = {q.id for q in closed + numbers}
-        grouped = [row for row in cursor.fetchall() if row[0] in wanted]
+        # A decimal's value takes the place of the whole number (which is null for it).
+        grouped = [
+            (*row[:3], row[3] if row[6] is None else _number(row[6]), *row[4:6])
+            for row in cursor.fetchall()
+            if row[0] in wanted
+        ]
         answered = _answered_get(cursor, selected, params, closed)
         cursor.execute(
             f"SELECT COUNT(*), SUM(r.record_key) FROM {RESPONSES} r WHERE r.id IN ({selected})",
@@ -201,14 +216,14 @@ def answer_counts_get(*, survey: Survey, schema: SurveySchema, filters: Filters)
         )
         respondents, respondents_key = cursor.fetchone()
     number_ids = {q.id for q in numbers}
-    values: dict[str, list[int]] = {q.code: [] for q in numbers}
-    cells: dict[str, dict[int, tuple[int, int]]] = {q.code: {} for q in numbers}
+    values: dict[str, list[float]] = {q.code: [] for q in numbers}
+    cells: dict[str, dict[float, tuple[int, int]]] = {q.code: {} for q in numbers}
     for question_id, _option, _row, value, n, key in grouped:
         if question_id in number_ids:
             # A number's summary needs every value, but only as a distribution: its count of
             # distinct values (years of service, an age) is small whatever the responses.
             values[question_code[question_id]].extend(repeat(value, n))
-            cells[question_code[question_id]][int(value)] = (int(n), int(key or 0))
+            cells[question_code[question_id]][value] = (int(n), int(key or 0))
     counts = pd.DataFrame.from_records(
         [row for row in grouped if row[0] not in number_ids],
         columns=["question", "option", "row", "value", "count", "key"],

@@ -144,13 +144,18 @@ def sav_write(
         },
         missing_ranges={v.name: list(v.missing) for v in variables if v.missing},
         variable_measure={v.name: v.measure for v in variables},
-        variable_format={
-            v.name: "DATETIME" if v.kind == "datetime" else "F8.0"
-            for v in variables
-            if v.kind in NUMBERED
-        },
+        variable_format={v.name: _format(v) for v in variables if v.kind in NUMBERED},
     )
     return count
+
+
+def _format(variable: SavVariable) -> str:
+    """DATETIME, F8.0 for whole numbers, F<w>.<d> for a decimal: SPSS shows its places."""
+    if variable.kind == "datetime":
+        return "DATETIME"
+    if variable.decimals:
+        return f"F{12 + variable.decimals + 1}.{variable.decimals}"  # 12 digits, point, places
+    return "F8.0"
 
 
 def _clip(text: str, limit: int) -> str:

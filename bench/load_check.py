@@ -53,7 +53,7 @@ def database_check(*, survey: Any, result: LoadResult) -> list[str]:
 
     from surveys.answers import answers_to_wide
     from surveys.models import Answer, Response
-    from surveys.selectors import answers_from_rows, survey_schema_get
+    from surveys.selectors import ANSWER_FIELDS, answers_from_rows, survey_schema_get
     from surveys.services import day_of
     from surveys.validation import response_validate
 
@@ -72,7 +72,7 @@ def database_check(*, survey: Any, result: LoadResult) -> list[str]:
     ours = [*drafts.values(), *completes]
     rows: dict[int, list[tuple]] = defaultdict(list)
     for response_id, *row in Answer.objects.filter(response__in=ours).values_list(
-        "response_id", "question_id", "option_id", "row_id", "value_int", "value_text"
+        "response_id", *ANSWER_FIELDS
     ):
         rows[response_id].append(tuple(row))
 

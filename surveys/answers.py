@@ -8,7 +8,9 @@ and a multiple choice written as option codes separated by single spaces (XLSFor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
+from surveys.decimals import decimal_text
 from surveys.schema import QuestionSpec, SurveySchema
 
 OTHER_SUFFIX = "other"
@@ -23,6 +25,7 @@ class QuestionAnswer:
     cells: tuple[tuple[str, int], ...] = ()
     number: int | None = None
     text: str = ""
+    decimal: Decimal | None = None
 
     def cell_map(self) -> dict[str, int]:
         return dict(self.cells)
@@ -45,6 +48,11 @@ def answer_to_wide(question: QuestionSpec, answer: QuestionAnswer) -> dict[str, 
     elif question.type in ("rating", "number"):
         if answer.number is not None:
             out[code] = str(answer.number)
+    elif question.type == "decimal":
+        if answer.decimal is not None:
+            out[code] = decimal_text(answer.decimal, question.decimals or 0)
+    elif question.is_note:
+        pass
     else:
         out[code] = answer.text
     return out

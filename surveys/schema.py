@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from typing import Any
 
@@ -72,6 +73,9 @@ class QuestionSpec:
     scale_na: bool = False
     number_min: int | None = None
     number_max: int | None = None
+    decimals: int | None = None
+    decimal_min: Decimal | None = None
+    decimal_max: Decimal | None = None
     options: tuple[OptionSpec, ...] = ()
     rows: tuple[RowSpec, ...] = ()
     scale_labels: tuple[tuple[int, Text], ...] = ()
@@ -92,6 +96,11 @@ class QuestionSpec:
     @property
     def is_choice(self) -> bool:
         return self.type in ("single", "multiple")
+
+    @property
+    def is_note(self) -> bool:
+        """A text shown between questions: never answered, never a column of the data."""
+        return self.type == "note"
 
     @property
     def is_scaled(self) -> bool:
@@ -130,6 +139,12 @@ class SurveySchema:
         return {s.code: s for s in self.sections}
 
     def ordered_questions(self) -> list[QuestionSpec]:
+        """Every question that takes an answer, in questionnaire order; notes are left out
+        (they have no column, value, table or variable), `ordered_items` keeps them."""
+        return [q for q in self.ordered_items() if not q.is_note]
+
+    def ordered_items(self) -> list[QuestionSpec]:
+        """Questions and notes, in questionnaire order."""
         return [self.questions[c] for s in self.sections for c in s.questions]
 
     def visible_questions(self, answers: Mapping[str, Any]) -> set[str]:

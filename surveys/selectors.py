@@ -86,6 +86,9 @@ def survey_schema_get(*, survey: Survey) -> SurveySchema:
             scale_na=q.scale_na,
             number_min=q.number_min,
             number_max=q.number_max,
+            decimals=q.decimals,
+            decimal_min=q.decimal_min,
+            decimal_max=q.decimal_max,
             options=tuple(options_by_question[q.id]),
             rows=tuple(rows_by_question[q.id]),
             scale_labels=tuple(labels_by_question[q.id]),
@@ -187,12 +190,16 @@ def _decoder(schema: SurveySchema) -> _Decoder:
     return found
 
 
+# The Answer columns `answers_from_rows` reads, in its order: every reader asks for these.
+ANSWER_FIELDS = ("question_id", "option_id", "row_id", "value_int", "value_text", "value_decimal")
+
+
 def answers_from_rows(schema: SurveySchema, rows: list[tuple]) -> Answers:
-    """Rebuild answers from (question_id, option_id, row_id, value_int, value_text) tuples."""
+    """Rebuild answers from tuples of ANSWER_FIELDS."""
     decoder = _decoder(schema)
     by_id, option_code, row_code = decoder.by_id, decoder.option_code, decoder.row_code
     parts: dict[str, dict] = defaultdict(lambda: {"options": [], "cells": [], "other": ""})
-    for question_id, option_id, row_id, value_int, value_text in rows:
+    for question_id, option_id, row_id, value_int, value_text, value_decimal in rows:
         question = by_id[question_id]
         part = parts[question.code]
         if option_id is not None:
@@ -203,6 +210,7 @@ def answers_from_rows(schema: SurveySchema, rows: list[tuple]) -> Answers:
             part["cells"].append((row_code[row_id], value_int))
         else:
             part["number"], part["text"] = value_int, value_text
+            part["decimal"] = value_decimal
     answers: Answers = {}
     for code, part in parts.items():
         options, cells = part["options"], part["cells"]
@@ -217,14 +225,13 @@ def answers_from_rows(schema: SurveySchema, rows: list[tuple]) -> Answers:
             cells=tuple(cells),
             number=part.get("number"),
             text=part.get("text") or "",
+            decimal=part.get("decimal"),
         )
     return answers
 
 
 def response_answers_get(*, response: Response, schema: SurveySchema) -> Answers:
-    rows = Answer.objects.filter(response=response).values_list(
-        "question_id", "option_id", "row_id", "value_int", "value_text"
-    )
+    rows = Answer.objects.filter(response=response).values_list(*ANSWER_FIELDS)
     return answers_from_rows(schema, list(rows))
 
 

@@ -61,7 +61,8 @@ class NewResponse:
 
 
 def answer_rows_build(*, schema: SurveySchema, response_id: int, answers: Answers) -> list[Answer]:
-    """One row per chosen option, per matrix cell, per number or text."""
+    """One row per chosen option, per matrix cell, per number or text (a note has none: the
+    validation layer refuses any value for it)."""
     rows: list[Answer] = []
     for code, answer in answers.items():
         question = schema.questions[code]
@@ -89,6 +90,12 @@ def answer_rows_build(*, schema: SurveySchema, response_id: int, answers: Answer
         elif question.type in ("rating", "number"):
             rows.append(
                 Answer(response_id=response_id, question_id=question.id, value_int=answer.number)
+            )
+        elif question.type == "decimal":
+            rows.append(
+                Answer(
+                    response_id=response_id, question_id=question.id, value_decimal=answer.decimal
+                )
             )
         else:
             rows.append(

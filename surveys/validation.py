@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from django.utils import translation
@@ -17,6 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from surveys.answers import OTHER_SUFFIX, Answers, QuestionAnswer
+from surveys.decimals import (
+    DECIMAL_LIMIT,
+    DecimalUnreadable,
+    decimal_parse,
+    decimal_places,
+    decimal_plain,
+)
 from surveys.schema import QuestionSpec, SurveySchema, Text, condition_met
 
 SHORT_TEXT_MAX = 500
@@ -54,6 +62,15 @@ MESSAGES: dict[str, Any] = {
     "text_too_long": _("The text must be at most %(limit)d characters long."),
     "invalid_characters": _("The text contains characters that cannot be stored."),
     "invalid_value": _("This value cannot be read."),
+    "not_a_decimal": _("Enter a number, such as 3.5 or 3,5."),
+    "decimal_places": ngettext_lazy(
+        "Enter at most %(limit)d digit after the decimal point.",
+        "Enter at most %(limit)d digits after the decimal point.",
+        "limit",
+    ),
+    "decimal_below_min": _("The number must be at least %(min)s."),
+    "decimal_above_max": _("The number must be at most %(max)s."),
+    "note_answered": _("“%(value)s” is a note shown to respondents: it takes no answer."),
 }
 
 # Control characters other than tab and newlines; PostgreSQL cannot store NUL at all.
@@ -132,6 +149,14 @@ def response_validate(
             question = schema.questions[code]
             known.pop(code, None)
             raw = grouped.get(code, {})
+            if question.is_note:
+                # Said whether shown or not: a value for a note is always a mistake of the
+                # sender (a column named after it), never a respondent's answer.
+                if any(_given(value) for value in raw.values()):
+                    errors.setdefault(code, []).append(
+                        AnswerError("note_answered", {"value": code})
+                    )
+                continue
             try:
                 answer = _parse(question, raw)
             except _Invalid as invalid:
@@ -204,6 +229,8 @@ def _parse(question: QuestionSpec, raw: dict[str, Any]) -> QuestionAnswer | None
         return QuestionAnswer(number=value)
     if question.type == "number":
         return _parse_number(question, raw.get(""))
+    if question.type == "decimal":
+        return _parse_decimal(question, raw.get(""))
     limit = SHORT_TEXT_MAX if question.type == "short_text" else LONG_TEXT_MAX
     text = _as_text(raw.get(""), limit)
     return QuestionAnswer(text=text) if text else None
@@ -295,6 +322,35 @@ def _parse_number(question: QuestionSpec, raw: Any) -> QuestionAnswer | None:
     if value > high:
         raise _Invalid("number_above_max", max=high)
     return QuestionAnswer(number=value)
+
+
+def _parse_decimal(question: QuestionSpec, raw: Any) -> QuestionAnswer | None:
+    value = _as_decimal(raw)
+    if value is None:
+        return None
+    places = question.decimals or 0
+    if decimal_places(value) > places:
+        raise _Invalid("decimal_places", limit=places)
+    low = question.decimal_min if question.decimal_min is not None else -DECIMAL_LIMIT
+    high = question.decimal_max if question.decimal_max is not None else DECIMAL_LIMIT
+    if value < low:
+        raise _Invalid("decimal_below_min", min=decimal_plain(low))
+    if value > high:
+        raise _Invalid("decimal_above_max", max=decimal_plain(high))
+    return QuestionAnswer(decimal=value)
+
+
+def _as_decimal(value: Any) -> Decimal | None:
+    try:
+        return decimal_parse(value)
+    except DecimalUnreadable as exc:
+        raise _Invalid(exc.kind) from exc
+
+
+def _given(value: Any) -> bool:
+    if isinstance(value, list | tuple):
+        return any(_given(v) for v in value)
+    return value is not None and str(value).strip() != ""
 
 
 def _check_scale(question: QuestionSpec, value: int) -> None:

@@ -55,7 +55,13 @@ def entity_for(
         if text == "":
             entity[prop.name] = None
         else:
-            entity[prop.name] = int(text) if prop.kind == "integer" else text
+            entity[prop.name] = (
+                int(text)
+                if prop.kind == "integer"
+                else float(text)
+                if prop.kind == "decimal"
+                else text
+            )
     return entity
 
 

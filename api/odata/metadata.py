@@ -13,7 +13,7 @@ from xml.etree import ElementTree as ET
 
 from surveys.models import Survey
 
-from .properties import DATETIME, EntityProperty
+from .properties import DATETIME, DECIMAL, EntityProperty
 
 EDMX = "http://docs.oasis-open.org/odata/ns/edmx"
 EDM = "http://docs.oasis-open.org/odata/ns/edm"
@@ -46,6 +46,10 @@ def metadata_build(*, survey: Survey, properties: list[EntityProperty]) -> bytes
         if item.edm_type == DATETIME:
             # Submission times keep their microseconds, as in the CSV export.
             attributes["Precision"] = "6"
+        if item.edm_type == DECIMAL and item.question is not None:
+            # The answer column's precision, and the question's places as the scale.
+            attributes["Precision"] = "18"
+            attributes["Scale"] = str(item.question.decimals or 0)
         element = ET.SubElement(entity, "Property", attributes)
         if item.text is not None:
             _describe(element, item, str(survey.default_language))

@@ -97,4 +97,6 @@ def column_expression(*, prop: EntityProperty) -> Expression:
     plain = answers.filter(option__isnull=True, row__isnull=True)
     if prop.kind == "integer":
         return Subquery(plain.values("value_int")[:1])
+    if prop.kind == "decimal":
+        return Subquery(plain.values("value_decimal")[:1])
     return NullIf(Subquery(plain.values("value_text")[:1]), Value(""))

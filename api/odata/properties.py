@@ -20,6 +20,9 @@ from surveys.formats.io.pages import RESPONSE_ID, column_kinds, wide_columns_all
 from surveys.schema import QuestionSpec, SurveySchema, Text
 
 INT64, STRING, DATETIME = "Edm.Int64", "Edm.String", "Edm.DateTimeOffset"
+# Edm.Decimal, not Edm.Double: python-odata reads it as a Decimal (a Double it leaves a string),
+# and Excel and Power BI as a fixed decimal number; its scale is the question's places.
+DECIMAL = "Edm.Decimal"
 _IDENTIFIER = re.compile(r"[^\W\d]\w{0,127}")
 _OTHER = Text("басқа (мәтін)", "другое (текст)")
 
@@ -57,7 +60,7 @@ def entity_properties(*, schema: SurveySchema) -> list[EntityProperty]:
             name = f"{base}_{number}"
         taken.add(name)
         kind = kinds[column]
-        edm = {"integer": INT64, "datetime": DATETIME}.get(kind, STRING)
+        edm = {"integer": INT64, "datetime": DATETIME, "decimal": DECIMAL}.get(kind, STRING)
         question, text = _described(schema, column)
         found.append(EntityProperty(name, column, kind, edm, question, text))
     return found

@@ -290,6 +290,11 @@ class QuestionAdmin(
         (_("Choice settings"), CHOICE_TYPES, ("widget", ("min_choices", "max_choices"))),
         (_("Scale settings"), SCALED_TYPES, (("scale_min", "scale_max"), "scale_na")),
         (_("Number settings"), (Question.Type.NUMBER,), (("number_min", "number_max"),)),
+        (
+            _("Decimal settings"),
+            (Question.Type.DECIMAL,),
+            ("decimals", ("decimal_min", "decimal_max")),
+        ),
     )
 
     @admin.display(description=_("section"), ordering="section__position")

@@ -165,6 +165,9 @@ class QuestionResource(_CodedResource):
             "scale_na",
             "number_min",
             "number_max",
+            "decimals",
+            "decimal_min",
+            "decimal_max",
         )
         export_order = fields
         import_id_fields = ("survey", "code")

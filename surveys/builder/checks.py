@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -16,6 +17,7 @@ from django.db.models import Model
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from surveys.decimals import DecimalUnreadable, decimal_parse
 from surveys.formats.definitions import DefinitionError, definition_check, questionnaire_export
 from surveys.models import Survey, code_validator
 
@@ -35,6 +37,8 @@ MESSAGES = {
     "slug_reserved": _("“%(slug)s” is reserved by the builder; choose another slug."),
     "invalid_choice": _("“%(value)s” is not one of the available choices."),
     "not_integer": _("Enter a whole number."),
+    "not_decimal": _("Enter a number, such as 2.5."),
+    "decimal_places": _("This bound has more decimal places than the question allows."),
     "min_one": _("Must be at least 1."),
     "min_gt_max": _("The minimum is greater than the maximum."),
     "scale_bounds": _("A scale needs a whole-number minimum below its maximum."),
@@ -227,6 +231,19 @@ def integer_of(problems: Problems, data: Mapping[str, Any], key: str, current: i
         return int(str(value).strip())
     except ValueError:
         problems.add(key, "not_integer")
+        return current
+
+
+def decimal_of(
+    problems: Problems, data: Mapping[str, Any], key: str, current: Decimal | None
+) -> Decimal | None:
+    """The number under `key` (a point or a comma; None when blank), or `current` if absent."""
+    if key not in data:
+        return current
+    try:
+        return decimal_parse(data[key])
+    except DecimalUnreadable:
+        problems.add(key, "not_decimal")
         return current
 
 

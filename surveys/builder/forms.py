@@ -19,6 +19,7 @@ from django.forms.models import fields_for_model
 from django.utils.translation import gettext_lazy as _
 
 from surveys.builder.questions import QUESTION_FIELDS
+from surveys.decimals import decimal_plain
 from surveys.models import Option, Question, ScaleLabel, Section, Survey
 from surveys.models import Row as MatrixRow
 
@@ -29,6 +30,7 @@ SETTING_GROUPS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "choices": (("min_choices", "max_choices"), ("multiple",)),
     "scale": (("scale_min", "scale_max", "scale_na"), ("matrix", "rating")),
     "number": (("number_min", "number_max"), ("number",)),
+    "decimal": (("decimals", "decimal_min", "decimal_max"), ("decimal",)),
 }
 CHOICE_TYPES = ("single", "multiple")
 
@@ -177,6 +179,21 @@ class QuestionForm(BuilderForm):
         self.fields["widget"].required = False
         for name in ("help_kk", "help_ru"):
             self.fields[name].widget.attrs["rows"] = 2
+        # Text, so that a bound may be written with a comma; the service reads both.
+        for name in ("decimal_min", "decimal_max"):
+            self.fields[name] = forms.CharField(
+                label=self.fields[name].label,
+                required=False,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            )
+
+    @classmethod
+    def initial_from(cls, obj: models.Model) -> dict[str, Any]:
+        initial = super().initial_from(obj)
+        for name in ("decimal_min", "decimal_max"):
+            if initial[name] is not None:
+                initial[name] = decimal_plain(initial[name])  # 0.25, not 0.250000
+        return initial
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -203,6 +220,7 @@ class QuestionForm(BuilderForm):
             group("choices", _("Multiple choice: how many options may be chosen")),
             group("scale", _("Matrix and rating: the scale")),
             group("number", _("Number: the bounds")),
+            group("decimal", _("Decimal number: places and bounds")),
         )
 
 

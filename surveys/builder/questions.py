@@ -9,6 +9,7 @@ keeps its code. Wording may change; each change is recorded (`builder.changes`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -21,6 +22,7 @@ from surveys.builder.checks import (
     boolean_of,
     choice_of,
     code_check,
+    decimal_of,
     fail,
     integer_of,
     text_of,
@@ -33,13 +35,19 @@ from surveys.builder.edit import (
     positions_set,
     restoring,
 )
+from surveys.decimals import DECIMAL_LIMIT, decimal_places
+from surveys.formats.definition_checks import DECIMALS_DEFAULT
 from surveys.models import Question, Section
+from surveys.models.questionnaire import DECIMAL_PLACES_MAX
 
 User = AbstractBaseUser
 CHOICE_TYPES = (Question.Type.SINGLE, Question.Type.MULTIPLE)
 SCALED_TYPES = (Question.Type.MATRIX, Question.Type.RATING)
 QUESTION_TEXTS = ("text_kk", "text_ru", "help_kk", "help_ru")
-LIMITS = ("min_choices", "max_choices", "scale_min", "scale_max", "number_min", "number_max")
+LIMITS = (
+    "min_choices", "max_choices", "scale_min", "scale_max", "number_min", "number_max", "decimals",
+)  # fmt: skip
+DECIMAL_BOUNDS = ("decimal_min", "decimal_max")
 # What question_add and question_update take: the builder form, the admin and its import send these.
 QUESTION_FIELDS = (
     "code",
@@ -57,6 +65,9 @@ QUESTION_FIELDS = (
     "scale_na",
     "number_min",
     "number_max",
+    "decimals",
+    "decimal_min",
+    "decimal_max",
 )
 LABELS = ("label_kk", "label_ru")
 SCALE_SPAN = 101  # points; a wider "scale" is a number question
@@ -67,6 +78,7 @@ RANGE = {  # the columns' own ranges, so PostgreSQL never refuses what passed he
     "scale_max": (-1000, 1000),
     "number_min": (-(2**31), 2**31 - 1),
     "number_max": (-(2**31), 2**31 - 1),
+    "decimals": (1, DECIMAL_PLACES_MAX),
 }
 
 
@@ -98,6 +110,11 @@ def _question_values(
         if values[key] is not None and not low <= values[key] <= high:
             problems.add(key, "out_of_range", low=low, high=high)
             values[key] = None
+    for key in DECIMAL_BOUNDS:
+        values[key] = decimal_of(problems, data, key, getattr(current, key))
+        if values[key] is not None and abs(values[key]) > DECIMAL_LIMIT:
+            problems.add(key, "not_decimal")
+            values[key] = None
     values["scale_na"] = boolean_of(data, "scale_na", current.scale_na)
     taken = set(Question.objects.filter(survey_id=survey_id).values_list("code", flat=True))
     taken.discard(current.code)
@@ -119,6 +136,12 @@ def _settings_clear(v: dict[str, Any]) -> None:
         v["scale_na"] = False
     if v["type"] != Question.Type.NUMBER:
         v["number_min"] = v["number_max"] = None
+    if v["type"] != Question.Type.DECIMAL:
+        v["decimals"] = v["decimal_min"] = v["decimal_max"] = None
+    elif v["decimals"] is None:
+        v["decimals"] = DECIMALS_DEFAULT
+    if v["type"] == Question.Type.NOTE:
+        v["required"] = False  # a note takes no answer
 
 
 def _settings_check(problems: Problems, v: dict[str, Any]) -> None:
@@ -139,9 +162,16 @@ def _settings_check(problems: Problems, v: dict[str, Any]) -> None:
     low, high = v["number_min"], v["number_max"]
     if v["type"] == Question.Type.NUMBER and None not in (low, high) and low > high:
         problems.add("number_max", "min_gt_max")
+    if v["type"] == Question.Type.DECIMAL:
+        low, high = v["decimal_min"], v["decimal_max"]
+        if None not in (low, high) and low > high:
+            problems.add("decimal_max", "min_gt_max")
+        for key in DECIMAL_BOUNDS:
+            if v[key] is not None and decimal_places(v[key]) > v["decimals"]:
+                problems.add(key, "decimal_places")
 
 
-def _narrower(old: int | None, new: int | None, low_bound: bool) -> bool:
+def _narrower(old: Decimal | None, new: Decimal | None, low_bound: bool) -> bool:
     """Would a bound moving from `old` to `new` refuse a value it accepted?"""
     if new is None:
         return False
@@ -163,6 +193,9 @@ def _lock_check(problems: Problems, question: Question, v: dict[str, Any]) -> No
         ("scale_max", False),
         ("number_min", True),
         ("number_max", False),
+        ("decimal_min", True),
+        ("decimal_max", False),
+        ("decimals", False),
         ("min_choices", True),
         ("max_choices", False),
     ):

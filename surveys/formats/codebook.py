@@ -22,6 +22,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from surveys.answers import OTHER_SUFFIX
+from surveys.decimals import decimal_number
 from surveys.formats.io.columns import LANGUAGE, SUBMITTED_AT, csv_text_protect
 from surveys.formats.spss_variables import SavVariable, sav_variables, scale_value_labels
 from surveys.schema import Condition, QuestionSpec, SurveySchema, Text
@@ -30,7 +31,7 @@ LANGUAGES = ("kk", "ru")
 SHEET_TITLE = "codebook"
 # The wide format's types; both text types read alike to whoever analyses the data.
 TYPES = {"short_text": "text", "long_text": "text"}
-NUMBER_FIELDS = ("min_choices", "max_choices", "min", "max")
+NUMBER_FIELDS = ("min_choices", "max_choices", "min", "max", "decimals")
 
 Row = dict[str, Any]
 
@@ -76,9 +77,9 @@ def codebook_table(
     """The rows flat, as the CSV and the XLSX sheet show them: a header and one line a variable.
 
     Texts and values get a column per language (only `language`'s when given); values read
-    `code=label; code=label`, the SPSS names are separated by spaces. Cells are text, whole
-    numbers, booleans (`required`) or None (nothing to say). An unlabelled scale point is its
-    code alone: `1=Low; 2; 3; 4; 5=High`.
+    `code=label; code=label`, the SPSS names are separated by spaces. Cells are text, numbers
+    (whole but for a decimal's bounds), booleans (`required`) or None (nothing to say). An
+    unlabelled scale point is its code alone: `1=Low; 2; 3; 4; 5=High`.
     """
     languages = LANGUAGES if language is None else (language,)
     header = [
@@ -202,6 +203,9 @@ def _question_rows(schema: SurveySchema, q: QuestionSpec) -> list[Row]:
         row["values"], row["min"], row["max"] = _scale_values(q), q.scale_min, q.scale_max
     elif q.type == "number":
         row["min"], row["max"] = q.number_min, q.number_max
+    elif q.type == "decimal":
+        row["min"], row["max"] = decimal_number(q.decimal_min), decimal_number(q.decimal_max)
+        row["decimals"] = q.decimals
     rows = [row]
     if q.is_choice and (other := q.other_option) is not None:
         # The text is asked for exactly when the "other" option is chosen, and then it must be.
@@ -246,6 +250,7 @@ def _row(
         "max_choices": None,
         "min": minimum,
         "max": maximum,
+        "decimals": None,
         "condition": condition,
         "spss": [],
     }
@@ -283,7 +288,7 @@ def _csv_cell(cell: Any) -> str | int:
         return ""
     if isinstance(cell, bool):
         return "true" if cell else "false"
-    if isinstance(cell, int):
+    if isinstance(cell, int | float):
         return cell
     return csv_text_protect(cell)
 

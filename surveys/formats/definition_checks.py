@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from surveys.decimals import DecimalUnreadable, decimal_parse, decimal_places
 from surveys.models import Question, Survey
+from surveys.models.questionnaire import DECIMAL_PLACES_MAX
 
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CHOICE_TYPES = ("single", "multiple")
 SCALED_TYPES = ("matrix", "rating")
+DECIMALS_DEFAULT = 2  # a decimal's places where a file does not say
 
 SURVEY_KEYS = {
     "slug",
@@ -38,8 +42,10 @@ TYPE_KEYS = {
     "matrix": {"rows", "scale"},
     "rating": {"scale"},
     "number": {"min", "max"},
+    "decimal": {"decimals", "min", "max"},
     "short_text": set(),
     "long_text": set(),
+    "note": set(),
 }
 OPTION_KEYS = {"code", "label", "other", "exclusive"}
 SCALE_KEYS = {"min", "max", "na", "labels"}
@@ -120,6 +126,18 @@ class _Checker:
             self.fail(where, _("expected a whole number"))
             return None
         return value
+
+    def decimal(self, where: str, value: Any) -> Decimal | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(where, _("expected a number"))
+            return None
+        try:
+            return decimal_parse(value)
+        except DecimalUnreadable:
+            self.fail(where, _("expected a number"))
+            return None
 
 
 def as_datetime(value: Any) -> datetime | None:
@@ -243,7 +261,30 @@ def _check_question(c: _Checker, where: str, q: Any, earlier: dict[str, dict]) -
         low, high = c.integer(f"{where}.min", q.get("min")), c.integer(f"{where}.max", q.get("max"))
         if low is not None and high is not None and low > high:
             c.fail(where, _("min is greater than max"))
+    if qtype == "decimal":
+        _check_decimal(c, where, q)
+    if qtype == "note" and q.get("required"):
+        c.fail(f"{where}.required", _("a note takes no answer, so it cannot be required"))
     earlier[code] = q
+
+
+def _check_decimal(c: _Checker, where: str, q: dict[str, Any]) -> None:
+    places = c.integer(f"{where}.decimals", q.get("decimals", DECIMALS_DEFAULT))
+    if places is not None and not 1 <= places <= DECIMAL_PLACES_MAX:
+        c.fail(
+            f"{where}.decimals",
+            _("must be from 1 to %(max)d") % {"max": DECIMAL_PLACES_MAX},
+        )
+        places = None
+    low, high = c.decimal(f"{where}.min", q.get("min")), c.decimal(f"{where}.max", q.get("max"))
+    for key, bound in (("min", low), ("max", high)):
+        if bound is not None and places is not None and decimal_places(bound) > places:
+            c.fail(
+                f"{where}.{key}",
+                _("has more decimal places than the question's %(places)d") % {"places": places},
+            )
+    if low is not None and high is not None and low > high:
+        c.fail(where, _("min is greater than max"))
 
 
 def _check_options(c: _Checker, where: str, q: dict[str, Any]) -> None:

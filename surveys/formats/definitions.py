@@ -12,8 +12,10 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
+from surveys.decimals import decimal_number, decimal_parse
 from surveys.formats.definition_checks import (
     CHOICE_TYPES,
+    DECIMALS_DEFAULT,
     SCALED_TYPES,
     DefinitionError,
     as_datetime,
@@ -104,21 +106,26 @@ def _create_structure(survey: Survey, sections: list[dict[str, Any]]) -> None:
         _link_condition(section, s.get("show_if"), options)
         for q_pos, q in enumerate(s["questions"], start=1):
             scale = q.get("scale") or {}
+            decimal = q["type"] == "decimal"
             question = Question.objects.create(
                 survey=survey,
                 section=section,
                 position=q_pos,
                 code=q["code"],
                 type=q["type"],
-                required=q.get("required", True),
+                # A note takes no answer: never required, whatever the default.
+                required=q.get("required", True) and q["type"] != "note",
                 widget=q.get("widget", "radio"),
                 min_choices=q.get("min_choices"),
                 max_choices=q.get("max_choices"),
                 scale_min=scale.get("min"),
                 scale_max=scale.get("max"),
                 scale_na=scale.get("na", False),
-                number_min=q.get("min"),
-                number_max=q.get("max"),
+                number_min=None if decimal else q.get("min"),
+                number_max=None if decimal else q.get("max"),
+                decimals=q.get("decimals", DECIMALS_DEFAULT) if decimal else None,
+                decimal_min=decimal_parse(q.get("min")) if decimal else None,
+                decimal_max=decimal_parse(q.get("max")) if decimal else None,
                 **_texts(q.get("text"), "text"),
                 **_texts(q.get("help"), "help"),
             )
@@ -201,7 +208,7 @@ def _question_export(q: Question) -> dict[str, Any]:
     node: dict[str, Any] = {"code": q.code, "type": str(q.type), "text": _text(q, "text")}
     if q.help_kk or q.help_ru:
         node["help"] = _text(q, "help")
-    if not q.required:
+    if not q.required and q.type != "note":
         node["required"] = False
     if (condition := _condition(q)) is not None:
         node["show_if"] = condition
@@ -234,6 +241,11 @@ def _question_export(q: Question) -> dict[str, Any]:
         for key, value in (("min", q.number_min), ("max", q.number_max)):
             if value is not None:
                 node[key] = value
+    if q.type == "decimal":
+        node["decimals"] = q.decimals or DECIMALS_DEFAULT
+        for key, bound in (("min", q.decimal_min), ("max", q.decimal_max)):
+            if bound is not None:
+                node[key] = decimal_number(bound)
     return node
 
 

@@ -28,7 +28,8 @@ class SavVariable:
     """One SPSS variable and the wide column it is read from.
 
     `kind`: "code" (a single choice's option code as 1..n), "dummy" (1 when `option` is among the
-    chosen codes), "number" (a whole number: matrix cell, rating, number), "text" or "datetime".
+    chosen codes), "number" (a whole number: matrix cell, rating, number; or a decimal, with
+    its `decimals` places), "text" or "datetime".
     """
 
     name: str
@@ -40,6 +41,7 @@ class SavVariable:
     value_labels: Mapping[Any, str] = field(default_factory=dict)
     measure: str = "nominal"
     missing: tuple[int, ...] = ()
+    decimals: int = 0
 
 
 def sav_variables(*, schema: SurveySchema, language: str) -> list[SavVariable]:
@@ -89,6 +91,8 @@ def sav_variables(*, schema: SurveySchema, language: str) -> list[SavVariable]:
                 ]
                 for column, label in cells if q.type == "matrix" else [(q.code, text)]:
                     add(column, label, "number", **scale)
+            elif q.type == "decimal":
+                add(q.code, text, "number", decimals=q.decimals or 0)
             else:
                 add(q.code, text, "number" if q.type == "number" else "text")
             if q.is_choice and (other := q.other_option) is not None:

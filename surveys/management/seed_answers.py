@@ -85,6 +85,8 @@ class ResponseFiller:
             section_shown = _shown(section.condition, ctx.chosen)
             for code in section.questions:
                 q = self.schema.questions[code]
+                if q.is_note:
+                    continue  # nothing to answer
                 if not (section_shown and _shown(q.condition, ctx.chosen)):
                     if code in forced:
                         raise SeedError(f"“{code}” is hidden for a respondent it must answer.")
@@ -117,6 +119,11 @@ class ResponseFiller:
             low = q.number_min if q.number_min is not None else 0
             high = min(q.number_max if q.number_max is not None else low + 40, low + 40)
             return {q.code: round(self.rng.triangular(low, high, low + (high - low) / 4))}
+        if q.type == "decimal":
+            low = float(q.decimal_min) if q.decimal_min is not None else 0.0
+            high = float(q.decimal_max) if q.decimal_max is not None else low + 40
+            value = round(self.rng.uniform(low, high), q.decimals or 0)
+            return {q.code: f"{min(max(value, low), high):.{q.decimals or 0}f}"}
         return {q.code: _text(self.rng, TEXT_ANSWERS, ctx.language)}
 
     def _choice(self, q: QuestionSpec, ctx: _Context, codes: list[str]) -> dict[str, Any]:

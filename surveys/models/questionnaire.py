@@ -9,12 +9,13 @@ patched managers or registration magic.
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 LANGUAGES = ("kk", "ru")
+DECIMAL_PLACES_MAX = 6  # Answer.value_decimal's places
 
 code_validator = RegexValidator(
     r"^[a-z][a-z0-9_]*$",
@@ -176,6 +177,8 @@ class Question(models.Model):
         NUMBER = "number", _("Number")
         SHORT_TEXT = "short_text", _("Short text")
         LONG_TEXT = "long_text", _("Long text")
+        DECIMAL = "decimal", _("Decimal number")
+        NOTE = "note", _("Note (text without an answer)")
 
     class Widget(models.TextChoices):
         RADIO = "radio", _("Radio buttons")
@@ -206,6 +209,20 @@ class Question(models.Model):
     scale_na = models.BooleanField(_("0 means 'cannot assess'"), default=False)
     number_min = models.IntegerField(_("number minimum"), null=True, blank=True)
     number_max = models.IntegerField(_("number maximum"), null=True, blank=True)
+    # A decimal's places and bounds; its answers are stored in Answer.value_decimal, whose six
+    # places bound `decimals`.
+    decimals = models.PositiveSmallIntegerField(
+        _("decimal places"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(DECIMAL_PLACES_MAX)],
+    )
+    decimal_min = models.DecimalField(
+        _("decimal minimum"), max_digits=18, decimal_places=6, null=True, blank=True
+    )
+    decimal_max = models.DecimalField(
+        _("decimal maximum"), max_digits=18, decimal_places=6, null=True, blank=True
+    )
     show_if_options = models.ManyToManyField(
         "Option",
         verbose_name=_("shown only if the answer is one of"),
@@ -236,6 +253,12 @@ class Question(models.Model):
                 | Q(number_max__isnull=True)
                 | Q(number_min__lte=models.F("number_max")),
                 name="question_number_min_lte_max",
+            ),
+            models.CheckConstraint(
+                condition=Q(decimal_min__isnull=True)
+                | Q(decimal_max__isnull=True)
+                | Q(decimal_min__lte=models.F("decimal_max")),
+                name="question_decimal_min_lte_max",
             ),
         ]
 

@@ -118,6 +118,10 @@ class Answer(models.Model):
     )
     value_int = models.IntegerField(_("number"), null=True, blank=True)
     value_text = models.TextField(_("text"), blank=True)
+    # A decimal question's answer; DECIMAL_PLACES_MAX places, twelve digits before the point.
+    value_decimal = models.DecimalField(
+        _("decimal number"), max_digits=18, decimal_places=6, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("answer")

@@ -58,6 +58,7 @@ class QuestionView:
     scale_hint: str = ""
     errors: list[str] = field(default_factory=list)
     shown: bool = True
+    lang: str = ""  # the language of `text`, which falls back to the other one where missing
 
     @property
     def dom_id(self) -> str:
@@ -182,6 +183,11 @@ class SectionForm(forms.Form):
             self.fields[q.code] = forms.CharField(
                 required=False, widget=forms.NumberInput(attrs=attrs)
             )
+        elif q.type == "decimal":
+            # Text, not type=number: browsers refuse "3,5" there, which kk and ru readers write.
+            self.fields[q.code] = forms.CharField(required=False)
+        elif q.is_note:
+            return  # shown, never answered
         else:
             widget = (
                 forms.TextInput if q.type == "short_text" else forms.Textarea(attrs={"rows": 4})
@@ -200,9 +206,12 @@ class SectionForm(forms.Form):
             number=number,
             text=self._label(q.text),
             help=self._label(q.help),
-            fields=[self[q.code]] if q.type != "matrix" else [],
+            fields=[self[q.code]] if q.type not in ("matrix", "note") else [],
             shown=shown,
         )
+        if q.is_note:
+            other = "ru" if self.language == "kk" else "kk"
+            view.lang = self.language if getattr(q.text, self.language) else other
         if q.other_option is not None:
             view.other = self[f"{q.code}.{OTHER_SUFFIX}"]
         if q.is_scaled:

@@ -110,18 +110,15 @@ def stored_answers_check(*, response, schema, partial: bool = False) -> None:
     --allow-partial), a draft with required checks off."""
     from surveys.answers import answers_to_wide
     from surveys.models import Answer, Response
-    from surveys.selectors import answers_from_rows
+    from surveys.selectors import ANSWER_FIELDS, answers_from_rows
     from surveys.validation import response_validate
 
     by_id = {q.id: q for q in schema.questions.values()}
-    rows = list(
-        Answer.objects.filter(response=response).values_list(
-            "question_id", "option_id", "row_id", "value_int", "value_text"
-        )
-    )
-    for question_id, option_id, row_id, value_int, value_text in rows:
+    rows = list(Answer.objects.filter(response=response).values_list(*ANSWER_FIELDS))
+    for question_id, option_id, row_id, value_int, value_text, value_decimal in rows:
         q = by_id[question_id]
         shape = (option_id is not None, row_id is not None, value_int is not None)
+        assert value_decimal is None or q.type == "decimal"
         assert "\x00" not in value_text
         if q.is_choice:
             options = {o.id: o for o in q.options}
@@ -132,6 +129,9 @@ def stored_answers_check(*, response, schema, partial: bool = False) -> None:
             assert row_id in {r.id for r in q.rows}
         elif q.type in ("rating", "number"):
             assert shape == (False, False, True) and value_text == ""
+        elif q.type == "decimal":
+            assert shape == (False, False, False) and value_text == ""
+            assert value_decimal is not None
         else:
             assert shape == (False, False, False) and value_text
     answers = answers_from_rows(schema, rows)

@@ -137,7 +137,13 @@ def columns_map(
     rules: list[Rule] = []
     explicit: set[str] = set()
     unknown: list[str] = []
-    for name in dict.fromkeys(n for n in header if n):
+    notes = [name for name in dict.fromkeys(header) if _is_note(schema, name)]
+    if notes:
+        errors.append(
+            _("Columns named after notes, which take no answers: %(columns)s. Leave them out of "
+              "the file.") % {"columns": ", ".join(notes)}
+        )  # fmt: skip
+    for name in dict.fromkeys(n for n in header if n and n not in notes):
         if name in renames:
             rule = _renamed(name, renames[name], schema, wide, context, preset)
             if rule is None:
@@ -194,6 +200,11 @@ def columns_map(
             mapping.language = default_language
     mapping.origins = _origins(rules, schema)
     return mapping
+
+
+def _is_note(schema: SurveySchema, column: str) -> bool:
+    question = schema.questions.get(column)
+    return question is not None and question.is_note
 
 
 def _renamed(

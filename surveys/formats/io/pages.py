@@ -23,7 +23,7 @@ from surveys.answers import OTHER_SUFFIX, answers_to_wide, wide_columns
 from surveys.formats.io.columns import LANGUAGE, SUBMITTED_AT
 from surveys.models import Answer, Response, Survey
 from surveys.schema import SurveySchema
-from surveys.selectors import answers_from_rows
+from surveys.selectors import ANSWER_FIELDS, answers_from_rows
 
 RESPONSE_ID = "_id"
 Position = tuple[datetime, int]  # (updated_at, id) of the last response of a page
@@ -79,7 +79,7 @@ def wide_rows_for(*, schema: SurveySchema, rows: Sequence[ResponseRow]) -> list[
     answers = (
         Answer.objects.filter(response_id__in=ids)
         .order_by()
-        .values_list("response_id", "question_id", "option_id", "row_id", "value_int", "value_text")
+        .values_list("response_id", *ANSWER_FIELDS)
     )
     for response_id, *rest in answers:
         found[response_id].append(tuple(rest))
@@ -93,13 +93,16 @@ def wide_rows_for(*, schema: SurveySchema, rows: Sequence[ResponseRow]) -> list[
 
 
 def column_kinds(*, schema: SurveySchema) -> dict[str, str]:
-    """Each wide column's kind: `language`, `datetime`, `single`, `multiple`, `integer`, `text`."""
+    """Each wide column's kind: `language`, `datetime`, `single`, `multiple`, `integer`,
+    `decimal`, `text`."""
     kinds = {LANGUAGE: "language", SUBMITTED_AT: "datetime"}
     for q in schema.ordered_questions():
         if q.type == "matrix":
             kinds.update({f"{q.code}.{r.code}": "integer" for r in q.rows})
             continue
         kinds[q.code] = {"rating": "integer", "number": "integer"}.get(q.type, q.type)
+        if q.type == "decimal":
+            kinds[q.code] = "decimal"
         if q.other_option is not None:
             kinds[f"{q.code}.{OTHER_SUFFIX}"] = "text"
     return kinds
@@ -127,6 +130,8 @@ def wide_typed(
             out[column] = [] if kind == "multiple" else None
         elif kind == "integer":
             out[column] = int(text)
+        elif kind == "decimal":
+            out[column] = float(text)  # JSON has one number type; 12 digits and 6 places fit
         elif kind == "multiple":
             codes = text.split(" ")
             out[column] = [_label(schema, column, c, labels) for c in codes] if labels else codes

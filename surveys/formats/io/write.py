@@ -24,7 +24,7 @@ from surveys.formats.io.columns import (
 )
 from surveys.models import Answer, Response, Survey
 from surveys.schema import SurveySchema
-from surveys.selectors import answers_from_rows, survey_schema_get
+from surveys.selectors import ANSWER_FIELDS, answers_from_rows, survey_schema_get
 
 
 class TextSink(Protocol):
@@ -100,7 +100,7 @@ def wide_records(
     answer_rows = (
         Answer.objects.filter(response__in=selected.values("pk"))
         .order_by("response_id")
-        .values_list("response_id", "question_id", "option_id", "row_id", "value_int", "value_text")
+        .values_list("response_id", *ANSWER_FIELDS)
         .iterator(chunk_size=CHUNK_SIZE)
     )
     groups = groupby(answer_rows, key=itemgetter(0))
@@ -161,7 +161,7 @@ def _xlsx_cell(sheet: Any, value: str, number: bool) -> Any:
     if not value:
         return None
     if number:
-        return int(value)
+        return float(value) if "." in value else int(value)
     value = value.replace("\r", XLSX_CR)
     if value.startswith("=") or value in ERROR_CODES:
         # openpyxl would write a formula or an error value; every answer is a string cell. Other
@@ -177,6 +177,6 @@ def _numeric_columns(schema: SurveySchema) -> set[str]:
     for question in schema.ordered_questions():
         if question.type == "matrix":
             columns.update(f"{question.code}.{row.code}" for row in question.rows)
-        elif question.type in ("rating", "number"):
+        elif question.type in ("rating", "number", "decimal"):
             columns.add(question.code)
     return columns

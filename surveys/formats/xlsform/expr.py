@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from pyxform.aliases import yes_no
 
@@ -21,6 +22,9 @@ _EXCLUSIVE = re.compile(
     r"count-selected\(\s*\.\s*\)\s*>\s*1\s*\)$"
 )
 _BOUND = re.compile(r"^\.\s*(?P<op><=|>=|<|>)\s*(?P<n>-?\d+)$")
+# A decimal's bounds are inclusive only: `. < 2.5` has no largest value to make it `<=`.
+_DECIMAL_BOUND = re.compile(r"^\.\s*(?P<op><=|>=)\s*(?P<n>-?\d+(?:\.\d+)?)$")
+_DECIMALS = re.compile(r"^decimals\s*=\s*(?P<n>\d+)$")
 
 
 class ExpressionError(ValueError):
@@ -132,6 +136,25 @@ def bounds_parse(expr: str) -> tuple[int | None, int | None]:
     return low, high
 
 
+def decimal_bounds_parse(expr: str) -> tuple[Decimal | None, Decimal | None]:
+    """`. >= 0.5 and . <= 99.99` (either side may be left out)."""
+    found: dict[str, Decimal] = {}
+    for term in split_top(" ".join(expr.split()), "and"):
+        match = _DECIMAL_BOUND.match(term)
+        if match is None or match.group("op") in found:
+            raise ExpressionError(expr)
+        found[match.group("op")] = Decimal(match.group("n"))
+    return found.get(">="), found.get("<=")
+
+
+def decimals_parse(parameters: str) -> int:
+    """The places of a decimal from its `parameters` cell: `decimals=2`."""
+    match = _DECIMALS.match(" ".join(str(parameters).split()))
+    if match is None:
+        raise ExpressionError(parameters)
+    return int(match.group("n"))
+
+
 def yes_no_parse(value: str | None) -> bool:
     """XLSForm's yes/no spellings (yes, true, TRUE, true(), no, ...); empty means no."""
     if value is None or value == "":
@@ -159,7 +182,7 @@ def choice_constraint_write(
     return " and ".join(terms)
 
 
-def bounds_write(low: int | None, high: int | None) -> str:
+def bounds_write(low: int | str | None, high: int | str | None) -> str:
     terms = ([f". >= {low}"] if low is not None else []) + (
         [f". <= {high}"] if high is not None else []
     )

@@ -11,7 +11,15 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from surveys.formats.xlsform.expr import ExpressionError, bounds_parse, relevant_parse, yes_no_parse
+from surveys.decimals import decimal_number
+from surveys.formats.xlsform.expr import (
+    ExpressionError,
+    bounds_parse,
+    decimal_bounds_parse,
+    decimals_parse,
+    relevant_parse,
+    yes_no_parse,
+)
 from surveys.formats.xlsform.sheets import (
     CHOICES,
     OTHER_LABEL,
@@ -167,6 +175,9 @@ class QuestionRows:
             else:
                 node.update({k: v for k, v in (("min", low), ("max", high)) if v is not None})
             constraint = None
+        elif kind == "decimal":
+            self.decimal_set(node, row, number, constraint)
+            constraint = None
         elif kind == "short_text":
             accepted = (None, "multiline")
             if appearance == "multiline":
@@ -187,7 +198,40 @@ class QuestionRows:
             self.fail(number, _("saualnama_na is only for a rating or a matrix"))
         if or_other and node["type"] not in ("single", "multiple"):
             self.fail(number, _("or_other is only for a choice question"))
+        if row.get("parameters") and node["type"] != "decimal":
+            self.fail(number, _("parameters are read only on a decimal (decimals=N)"))
+        if kind == "note":
+            # A note takes no answer: `required` on it is dropped rather than refused, as
+            # XLSForm tools ignore it there too.
+            node.pop("required")
         return node
+
+    def decimal_set(self, node: Node, row: Node, number: int, constraint: Any) -> None:
+        """A decimal's places from `parameters` (decimals=N; 2 without), bounds from its
+        constraint (`. >= 0.5 and . <= 99.99`)."""
+        if row.get("parameters"):
+            try:
+                node["decimals"] = decimals_parse(str(row["parameters"]))
+            except ExpressionError:
+                self.fail(
+                    number,
+                    _("parameters “%(p)s” is not supported; use decimals=N (1 to 6)")
+                    % {"p": row["parameters"]},
+                )
+        if not constraint:
+            return
+        try:
+            low, high = decimal_bounds_parse(str(constraint))
+        except ExpressionError:
+            self.fail(
+                number,
+                _("constraint “%(c)s” is not supported; use bounds such as . >= 0 and . <= 9.5")
+                % {"c": constraint},
+            )
+            return
+        node.update(
+            {k: decimal_number(v) for k, v in (("min", low), ("max", high)) if v is not None}
+        )
 
     def other_add(self, node: Node, number: int) -> None:
         other = next((o for o in node["options"] if o["code"] == "other"), None)

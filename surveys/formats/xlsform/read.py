@@ -175,10 +175,7 @@ class _Walk(QuestionRows):
         if lowered.startswith("end_") and self.frame() == "other":
             self.stack.pop()  # the end of a refused block (a repeat): its begin is reported
             return
-        if lowered == "decimal":
-            message = _("type “decimal” is not supported: numbers here are whole; use integer")
-        else:
-            message = _("type “%(type)s” is not supported") % {"type": raw_type}
+        message = _("type “%(type)s” is not supported") % {"type": raw_type}
         self.refuse(row, message, block=lowered.startswith("begin_"))
 
     def group_begin(self, row: Node, number: int, name: str) -> None:

@@ -36,6 +36,7 @@ OTHER_LABEL = {"kk": "Басқа", "ru": "Другое"}
 # Columns (after pyxform's grouping) that a row may carry; anything else is refused by name.
 SURVEY_KEYS = {
     "type", "name", "label", "hint", "bind", "control", "saualnama_na", "saualnama_code", "__row",
+    "parameters",
 }  # fmt: skip
 BIND_KEYS = {"required", "relevant", "constraint", "jr:constraintMsg", "jr:requiredMsg"}
 CONTROL_KEYS = {"appearance"}
@@ -50,7 +51,10 @@ COLUMN_NAMES = {
     "repeat_count", "bind.jr:noAppErrorString": "no_app_error_string",
 }  # fmt: skip
 STAND_IN_SCALE = {"min": 1, "max": 2}
-SIMPLE_TYPES = {"integer": "number", "int": "number", "text": "short_text", "string": "short_text"}
+SIMPLE_TYPES = {
+    "integer": "number", "int": "number", "text": "short_text", "string": "short_text",
+    "decimal": "decimal", "note": "note",
+}  # fmt: skip
 
 
 def _language(key: str) -> str | None:

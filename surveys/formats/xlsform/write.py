@@ -9,6 +9,7 @@ chosen); the few they have no word for go in `saualnama_*` columns, which pyxfor
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from io import BytesIO
 from typing import Any
 
@@ -16,6 +17,8 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from surveys.decimals import decimal_plain
+from surveys.formats.definition_checks import DECIMALS_DEFAULT
 from surveys.formats.xlsform.expr import bounds_write, choice_constraint_write, relevant_write
 from surveys.formats.xlsform.sheets import LANGUAGE_NAMES
 
@@ -30,6 +33,7 @@ SURVEY_COLUMNS = [
     "relevant",
     "constraint",
     "appearance",
+    "parameters",
     "saualnama_na",
     "saualnama_code",
 ]
@@ -82,6 +86,7 @@ class _Sheets:
                 cells.get("relevant"),
                 cells.get("constraint") or None,
                 cells.get("appearance"),
+                cells.get("parameters"),
                 "yes" if cells.get("na") else None,
                 # The code where the name does not give it (a matrix row's name is
                 # `<matrix>_<row>`).
@@ -149,9 +154,22 @@ class _Sheets:
             self.scale(code, q["scale"])
         elif qtype == "number":
             self.row("integer", name, constraint=bounds_write(q.get("min"), q.get("max")), **common)
+        elif qtype == "decimal":
+            low, high = (_plain(q.get(key)) for key in ("min", "max"))
+            places = f"decimals={q.get('decimals', DECIMALS_DEFAULT)}"
+            constraint = bounds_write(low, high)
+            self.row("decimal", name, constraint=constraint, parameters=places, **common)
+        elif qtype == "note":
+            common.pop("required")
+            self.row("note", name, **common)
         else:
             appearance = "multiline" if qtype == "long_text" else None
             self.row("text", name, appearance=appearance, **common)
+
+
+def _plain(value: float | None) -> str | None:
+    # 0.000001, not 1e-06: the constraint reads back only in plain digits.
+    return None if value is None else decimal_plain(Decimal(str(value)))
 
 
 def _iso(value: Any) -> str | None:

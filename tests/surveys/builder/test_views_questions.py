@@ -312,3 +312,50 @@ def test_an_option_posted_to_a_matrix_is_refused_and_the_reason_shown(rita, matr
     assert response.context["action_errors"]
     assert shows(response, response.context["action_errors"][0])
     assert not matrix.options.exists()
+
+
+def test_a_note_is_added_with_its_texts_never_required(rita, wave):
+    response = _question_post(rita, type="note", code="intro_note", text_kk="Ескерту")
+    note = Question.objects.get(survey=wave, code="intro_note")
+    assert response.status_code == 302
+    assert (note.type, note.text_kk, note.text_ru, note.required) == (
+        "note",
+        "Ескерту",
+        "Вопрос",
+        False,
+    )
+    edited = rita.post(
+        _url("question_edit", "intro_note"),
+        {"code": "intro_note", "type": "note", "text_kk": "Жаңа", "text_ru": "Новый"},
+    )
+    note.refresh_from_db()
+    assert edited.status_code == 302 and (note.text_kk, note.text_ru) == ("Жаңа", "Новый")
+
+
+def test_a_decimal_is_added_with_places_and_bounds_written_with_a_comma(rita, wave):
+    page = rita.get(_url("question_add", code="intro") + "?type=decimal")
+    assert 'data-setting-group="decimal"' in page.content.decode()
+    response = _question_post(
+        rita, type="decimal", decimals="2", decimal_min="0,5", decimal_max="99.75"
+    )
+    question = Question.objects.get(survey=wave, code="q")
+    assert response.status_code == 302
+    assert (question.decimals, str(question.decimal_min), str(question.decimal_max)) == (
+        2,
+        "0.500000",
+        "99.750000",
+    )
+    edit = rita.get(_url("question_edit", "q")).content.decode()
+    assert 'value="0.5"' in edit and 'value="99.75"' in edit
+
+
+def test_a_decimal_bound_with_more_places_than_declared_is_refused(rita, wave):
+    response = _question_post(rita, type="decimal", decimals="1", decimal_min="0.25")
+    assert response.status_code == 400
+    assert response.context["form"].errors["decimal_min"]
+    assert not Question.objects.filter(survey=wave, code="q").exists()
+
+
+def test_a_decimal_without_places_gets_two(rita, wave):
+    _question_post(rita, type="decimal")
+    assert Question.objects.get(survey=wave, code="q").decimals == 2

@@ -127,6 +127,7 @@ def test_choice_rows_carry_their_options_rules_and_condition(mini_schema):
         "max_choices": None,
         "min": None,
         "max": None,
+        "decimals": None,
         "condition": "level = central",
         "spss": ["body"],
     }
@@ -237,7 +238,8 @@ def test_csv_one_line_per_variable_with_both_languages(mini_schema):
     header, *lines = csv_lines(rows)
     assert header == [
         "variable", "question", "section", "type", "text_kk", "text_ru", "values_kk",
-        "values_ru", "required", "min_choices", "max_choices", "min", "max", "condition", "spss",
+        "values_ru", "required", "min_choices", "max_choices", "min", "max", "decimals",
+        "condition", "spss",
     ]  # fmt: skip
     assert [line[0] for line in lines] == [r["variable"] for r in rows]
     meeting = dict(

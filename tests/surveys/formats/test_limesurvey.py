@@ -9,16 +9,10 @@ from django.utils import translation
 from surveys.formats.definitions import questionnaire_export
 from surveys.formats.limesurvey.convert import limesurvey_import
 from surveys.formats.limesurvey.problems import LimeSurveyError
-from surveys.models import Question, Survey
+from surveys.models import Survey
 from tests.surveys.formats.limesurvey_support import group, lss, lss_file, question
 
 pytestmark = pytest.mark.django_db
-needs_decimal = pytest.mark.skipif(
-    "decimal" not in Question.Type.values, reason="the decimal type is not merged yet"
-)
-needs_note = pytest.mark.skipif(
-    "note" not in Question.Type.values, reason="the note type is not merged yet"
-)
 YES_NO = [("A1", {"ru": "Да", "kk": "Иә"}), ("A2", {"ru": "Нет", "kk": "Жоқ"})]
 ROWS = [("SQ001", {"ru": "Зарплата", "kk": "Жалақы"}), ("SQ002", {"ru": "Коллектив", "kk": "Ұжым"})]
 BOTH = ("ru", "kk")
@@ -136,21 +130,12 @@ def test_html_is_read_as_plain_text():
     assert only(data)[0]["text"]["ru"] == "Первый абзац\n\nВторой"
 
 
-def test_a_number_with_decimals_is_refused_until_the_decimal_type_exists():
-    if "decimal" in Question.Type.values:
-        pytest.skip("the decimal type exists")
-    problems = refused(q("Q1", "N"))
-    assert [p for p in problems if p.startswith("Q1: must be one of")]
-
-
-@needs_decimal
 def test_a_number_with_decimals_becomes_a_decimal():
     data, _ = run(q("Q1", "N", attributes={"min_num_value_n": "0.5"}))
     node = only(data)[0]
     assert (node["type"], node["decimals"], node["min"]) == ("decimal", 2, 0.5)
 
 
-@needs_note
 def test_boilerplate_becomes_a_note():
     data, _ = run(q("Q1", "X"), q("Q2", "S"))
     assert only(data)[0] == {"code": "q1", "type": "note",

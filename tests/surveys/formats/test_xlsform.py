@@ -313,7 +313,8 @@ BROKEN = [
                           "supported"), id="complex-relevant"),
     pytest.param([q("begin_repeat", "kids"), q("integer", "age"), q("end_repeat", None)], [],
                  ("survey", 2, "type “begin_repeat” is not supported"), id="repeat"),
-    pytest.param([q("decimal", "share")], [], ("survey", 2, "use integer"), id="decimal"),
+    pytest.param([q("geopoint", "place")], [], ("survey", 2, "type “geopoint” is not supported"),
+                 id="geopoint"),
     pytest.param([q("select_one yn", "works", appearance="likert")], YES_NO,
                  ("survey", 2, "appearance “likert” is not supported"), id="appearance"),
     pytest.param([q("begin_group", "g"), q("integer", "age")], [],
@@ -392,7 +393,7 @@ def test_every_problem_is_reported_at_once(user):
             q("select_one yn", "works"),
             q("geopoint", "where"),
             q("integer", "age", None, "Возраст", constraint=". >= 0 or . < 9"),
-            q("note", "hello"),
+            q("calculate", "hello"),
             q("integer", "later", relevant="selected(${works}, 'yes') and ${age} > 3"),
         ],
         [YES_NO[0], ["yn", "no", "Жоқ", None]],
@@ -400,7 +401,7 @@ def test_every_problem_is_reported_at_once(user):
     problems = problems_of(file, user)
     assert has(problems, "survey", 3, "“geopoint”")
     assert has(problems, "survey", 4, "constraint")
-    assert has(problems, "survey", 5, "“note”")
+    assert has(problems, "survey", 5, "“calculate”")
     assert has(problems, "survey", 6, "relevant")
 
 
@@ -541,11 +542,12 @@ def questionnaires(draw: st.DrawFn) -> dict[str, Any]:
             section["description"] = draw(both)
         for _q in range(draw(st.integers(1, 3))):
             qtype = draw(st.sampled_from(["single", "multiple", "matrix", "rating", "number",
-                                          "short_text", "long_text"]))  # fmt: skip
+                                          "short_text", "long_text", "decimal",
+                                          "note"]))  # fmt: skip
             node: dict[str, Any] = {"code": next(pool), "type": qtype, "text": draw(both)}
             if draw(st.booleans()):
                 node["help"] = draw(both)
-            node["required"] = draw(st.booleans())
+            node["required"] = draw(st.booleans()) and qtype != "note"
             earlier = [q for q in questions if q["type"] in ("single", "multiple")]
             if earlier and draw(st.booleans()):
                 target = draw(st.sampled_from(earlier))
@@ -585,6 +587,11 @@ def questionnaires(draw: st.DrawFn) -> dict[str, Any]:
             if qtype == "number":
                 low = draw(st.none() | st.integers(-5, 5))
                 high = draw(st.none() | st.integers(low if low is not None else -5, 9))
+                node.update({k: v for k, v in (("min", low), ("max", high)) if v is not None})
+            if qtype == "decimal":
+                node["decimals"] = draw(st.integers(1, 6))
+                low = draw(st.none() | st.sampled_from([-5, 0, 0.5, 1.25]))
+                high = draw(st.none() | st.sampled_from([2, 9.5, 10]))
                 node.update({k: v for k, v in (("min", low), ("max", high)) if v is not None})
             section["questions"].append(node)
             questions.append(node)
