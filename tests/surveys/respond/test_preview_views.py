@@ -266,3 +266,13 @@ def test_an_editor_opening_a_draft_at_its_respondent_address_is_sent_to_the_prev
     assert welcome["Location"] == start_url("mini", "kk")
     assert started["Location"] == start_url("mini", "kk")
     assert nothing_stored()
+
+
+def test_a_draft_missing_one_languages_title_shows_the_other_in_its_preview(owner, mini_survey):
+    """An imported draft may have no Russian title yet: the Russian preview shows the Kazakh one
+    rather than an empty heading, as it does for questions."""
+    Survey.objects.filter(pk=mini_survey.pk).update(title_ru="")
+    page = owner.get(start_url(mini_survey.slug, "ru"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f">{mini_survey.title_kk}</h1>" in html.replace("\n", "")
