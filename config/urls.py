@@ -5,6 +5,8 @@ from surveys.respond.views import home
 
 urlpatterns = [
     path("", home, name="home"),
+    # Unauthenticated probes for load balancers and orchestrators (health/views.py).
+    path("health/", include("health.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),

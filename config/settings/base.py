@@ -301,3 +301,13 @@ SPECTACULAR_SETTINGS = {
         "api.schema.odata_metadata_path",
     ],
 }
+
+# --- Health and readiness (health/, docs: /health/live, /health/ready, manage.py check_services) --
+INSTALLED_APPS += ["health"]
+# Each dependency's check must answer within this many seconds, or it counts as failed.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+# Workers record a heartbeat when they start and every 30 s from beat (health.tasks); readiness
+# fails when the last one is older than this.
+HEALTH_WORKER_MAX_AGE = env.int("HEALTH_WORKER_MAX_AGE", default=120)
+# Off: a missing worker is still reported but does not take web nodes out of the load balancer.
+HEALTH_WORKER_REQUIRED = env.bool("HEALTH_WORKER_REQUIRED", default=True)
