@@ -171,3 +171,11 @@ def test_the_body_reveals_no_configuration(client, closed_port, database_down, s
     forbidden += [str(database[key]) for key in ("HOST", "USER", "PASSWORD") if database.get(key)]
     assert [word for word in forbidden if word in text] == []
     assert set(json.loads(text)["checks"].values()) == {"failed"}
+
+
+def test_a_starting_worker_is_seen_at_once(client, with_worker):
+    from celery.signals import worker_ready
+
+    worker_ready.send(sender=None)
+    status, body = ready(client)
+    assert (status, body["checks"]["worker"]) == (200, "ok")
