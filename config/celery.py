@@ -23,4 +23,11 @@ app.conf.beat_schedule = {
     "reminders-send": {"task": "accounts.tasks.reminders_due", "schedule": 3600.0},
     "drafts-purge": {"task": "surveys.tasks.drafts_purge", "schedule": 3600.0},
     "snapshots-purge": {"task": "analytics.tasks.snapshots_purge", "schedule": 86400.0},
+    # Workers' heartbeat for /health/ready (health.tasks); it expires, so that a backlog of them
+    # never piles up in a queue nobody serves.
+    "worker-heartbeat": {
+        "task": "health.tasks.worker_heartbeat",
+        "schedule": 30.0,
+        "options": {"expires": 30},
+    },
 }
