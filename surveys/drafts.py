@@ -168,6 +168,9 @@ def start_quota_take(*, survey: Survey, client: str, now: float | None = None) -
     except Exception:  # any cache backend's connection error: fail open, but say so
         logger.warning("start rate limit not counted: the cache is unreachable", exc_info=True)
         return 0
+    if count is None:  # django-redis with IGNORE_EXCEPTIONS: the error was logged, fail open
+        logger.warning("start rate limit not counted: the cache is unreachable")
+        return 0
     if count <= limit:
         return 0
     return max(int((bucket + 1) * window - now), 1)

@@ -8,6 +8,8 @@ import environ
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.utils.translation import gettext_lazy as _
 
+from config.settings.services import caches_for, logging_for
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -40,6 +42,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: every later middleware's and view's log line carries the request id.
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -219,18 +223,14 @@ START_RATE_WINDOW = env.int("START_RATE_WINDOW", default=600)
 START_RATE_CLIENT_META = env.str("START_RATE_CLIENT_META", default="REMOTE_ADDR")
 # The counts live in the cache: with Redis it is shared by every server process (otherwise each
 # process counts alone, and the limit is per process). Unreachable, it lets starts through.
-CACHES = {
-    "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": "saualnama",
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
-        }
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
-}
+CACHES = caches_for(redis_url=REDIS_URL)
+# django-redis logs each error it turns into a miss (IGNORE_EXCEPTIONS), so an outage is seen.
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "saualnama.cache"
+# Sessions in the database, shared by every web node, never a node's disk. Not cached_db with
+# Redis: a logout while Redis is unreachable would delete the row but leave the cached copy,
+# which would sign the user back in once Redis returns.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # E-mail from EMAIL_URL, e.g. smtp+tls://user:password@mail.example.kz:587; the console by default.
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -245,12 +245,16 @@ EMAIL_TIMEOUT = 10  # a dead mail server must not hang the password-reset reques
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Saualnama <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
-}
+# LOG_FORMAT=json: one JSON object a line (timestamp, level, logger, message, request_id) for a
+# log collector; plain text otherwise. Tokens, resume keys and API tokens are never written.
+LOGGING = logging_for(
+    fmt=env.str("LOG_FORMAT", default="text"), level=env.str("LOG_LEVEL", default="WARNING")
+)
+# The request.META key of the request id the reverse proxy sets (X-Request-ID); empty: always
+# generate one. Only a well-formed id is taken (config.request_id).
+REQUEST_ID_META = env.str("REQUEST_ID_META", default="HTTP_X_REQUEST_ID")
+# The worker keeps this LOGGING (request id, redaction, JSON) instead of Celery's own handler.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # Workbooks (.xlsx) are bounded before any parser reads them (surveys.formats.xlsx_guard): what
 # their parts unpack to, their cells' text with each shared string counted once per cell using it,
