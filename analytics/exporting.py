@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import io
 import logging
+import tempfile
 import zipfile
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage, default_storage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 
 from surveys.formats.codebook import codebook_csv, codebook_rows, codebook_sheet_add
 from surveys.formats.io import responses_export
@@ -33,7 +40,14 @@ PROGRESS_EVERY = 1000
 
 
 def export_build(*, job_id: int) -> None:
-    """Write the export file; a job already complete is left as it is."""
+    """Write the export file to storage; a job already complete is left as it is.
+
+    The file is written to a temporary file in the worker's temp dir, then saved to the storage
+    under its final name in one `save()`: pyreadstat writes .sav by path (C code, no file object)
+    and openpyxl and zipfile seek back in what they write, so none of them can stream to an object
+    store; S3's save (upload_fileobj) sends a large file up in multipart chunks from the disk, never
+    all in memory, and an object appears only when complete, so no partial file is ever visible.
+    """
     with transaction.atomic():
         job = ExportJob.objects.select_for_update().select_related("survey").get(pk=job_id)
         if job.status == JobStatus.COMPLETE:
@@ -44,40 +58,95 @@ def export_build(*, job_id: int) -> None:
     responses = responses_selected(survey=survey, schema=schema, filters=job.filters)
     extension = "csv.zip" if job.format == ExportJob.Format.CSV else job.format
     name = f"exports/{survey.slug}-{job.pk}.{extension}"
-    target = Path(settings.MEDIA_ROOT) / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(target.suffix + ".part")
 
     def progress(count: int) -> None:
         if count % PROGRESS_EVERY == 0:
             ExportJob.objects.filter(pk=job_id).update(done=count)
 
-    if job.format == ExportJob.Format.SAV:
-        written = responses_sav(
-            survey=survey,
-            schema=schema,
-            responses=responses,
-            language=job.language,
-            path=partial,
-            on_record=progress,
-        )
-    elif job.format == ExportJob.Format.CSV:
-        written = _csv_zip_write(
-            survey=survey, schema=schema, responses=responses, path=partial, on_record=progress
-        )
-    else:
-        written = _xlsx_write(
-            survey=survey, schema=schema, responses=responses, path=partial, on_record=progress
-        )
-    partial.replace(target)
+    # The directory goes with everything in it whatever happens (TemporaryDirectory's cleanup).
+    with tempfile.TemporaryDirectory(prefix="saualnama-export-") as folder:
+        local = Path(folder) / f"export.{extension}"
+        if job.format == ExportJob.Format.SAV:
+            written = responses_sav(
+                survey=survey,
+                schema=schema,
+                responses=responses,
+                language=job.language,
+                path=local,
+                on_record=progress,
+            )
+        elif job.format == ExportJob.Format.CSV:
+            written = _csv_zip_write(
+                survey=survey, schema=schema, responses=responses, path=local, on_record=progress
+            )
+        else:
+            written = _xlsx_write(
+                survey=survey, schema=schema, responses=responses, path=local, on_record=progress
+            )
+        # A run after a crash may find its own earlier file: replaced, not saved beside it
+        # (FileSystemStorage would pick another name).
+        default_storage.delete(name)
+        with local.open("rb") as content:
+            saved = default_storage.save(name, File(content, name=name))
     ExportJob.objects.filter(pk=job_id).update(
         status=JobStatus.COMPLETE,
-        file=name,
+        file=saved,
         done=written,
         total=written,
         finished_at=timezone.now(),
         error="",
     )
+
+
+def export_file_response(*, job: ExportJob) -> HttpResponseBase:
+    """The download of a complete job's file, after the caller's permission checks and audit.
+
+    A redirect (302) to a presigned URL valid S3_SIGNED_URL_SECONDS, with the download's name in
+    its Content-Disposition, when S3_SIGNED_URLS is on and the storage signs URLs; otherwise the
+    file streamed from the storage through this response (either storage).
+    """
+    storage = job.file.storage
+    if not job.file or not storage.exists(job.file.name):
+        raise Http404  # removed by retention or by hand since the job completed
+    name, content_type = export_file_name(job=job)
+    if settings.S3_SIGNED_URLS and _signs_urls(storage):
+        url = storage.url(
+            job.file.name,
+            parameters={
+                "ResponseContentDisposition": content_disposition_header(
+                    as_attachment=True, filename=name
+                ),
+                **({"ResponseContentType": content_type} if content_type else {}),
+            },
+            expire=settings.S3_SIGNED_URL_SECONDS,
+        )
+        return HttpResponseRedirect(url)
+    return FileResponse(
+        job.file.open("rb"), as_attachment=True, filename=name, content_type=content_type
+    )
+
+
+def _signs_urls(storage: Storage) -> bool:
+    try:
+        from storages.backends.s3 import S3Storage
+    except ImportError:  # django-storages is a dependency, but local storage does without it
+        return False
+    return isinstance(storage, S3Storage)
+
+
+def exports_purge(*, now: datetime | None = None) -> int:
+    """Delete export jobs past EXPORT_RETENTION_DAYS with their files; how many jobs.
+
+    Finished jobs count from when they finished, others from when they were asked for. The files
+    go by the post_delete signal (analytics.signals), as when a job is deleted any other way;
+    deleting a file already gone is fine, so two beats running this at once do no harm.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.EXPORT_RETENTION_DAYS)
+    old = ExportJob.objects.filter(
+        Q(finished_at__lt=cutoff) | Q(finished_at__isnull=True, requested_at__lt=cutoff)
+    )
+    deleted, _by_model = old.delete()
+    return deleted
 
 
 def export_file_name(*, job: ExportJob) -> tuple[str, str | None]:

@@ -10,6 +10,7 @@ from celery import shared_task
 from config.tasks import TASK_OPTIONS, task_run
 
 from .exporting import export_build, export_fail
+from .exporting import exports_purge as exports_purge_run
 from .snapshots import snapshot_compute, snapshot_fail
 from .snapshots import snapshots_purge as snapshots_purge_run
 
@@ -34,3 +35,9 @@ def build_export(job_id: int) -> None:
 def snapshots_purge() -> int:
     """Beat: old result snapshots (config/celery.py)."""
     return snapshots_purge_run()
+
+
+@shared_task(**TASK_OPTIONS)
+def exports_purge() -> int:
+    """Beat: export jobs past EXPORT_RETENTION_DAYS, with their files (config/celery.py)."""
+    return exports_purge_run()

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -24,7 +25,7 @@ from surveys.selectors import survey_schema_get
 from . import downloads
 from .crosstab import crosstab_compute
 from .disclosure import Parameters, protection_note, refusal_message, viewer_results
-from .exporting import export_file_name
+from .exporting import export_file_response
 from .models import ExportJob, JobStatus
 from .presentation import composition_from_tables, tables_localize
 from .selectors import FilterError, Filters, filters_normalize
@@ -223,13 +224,10 @@ def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
 
 
 @login_required
-def export_download(request: HttpRequest, slug: str, job_id: int) -> FileResponse:
+def export_download(request: HttpRequest, slug: str, job_id: int) -> HttpResponseBase:
     survey = _microdata_survey(request, slug)
     job = get_object_or_404(ExportJob, pk=job_id, survey=survey, status=JobStatus.COMPLETE)
-    name, content_type = export_file_name(job=job)
-    response = FileResponse(
-        job.file.open("rb"), as_attachment=True, filename=name, content_type=content_type
-    )
+    response = export_file_response(job=job)
     detail = {
         "format": job.format,
         "filters": job.filters,

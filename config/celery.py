@@ -9,6 +9,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 app = Celery("saualnama")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Not an app of its own, so not found by the line above: its stash purge is on the schedule below.
+app.autodiscover_tasks(["surveys.builder"])
 
 # Periodic work, a static schedule kept with the app (no database scheduler to run or migrate):
 # each task is idempotent and safe when two beats run by mistake. Run `celery -A config beat`
@@ -30,4 +32,8 @@ app.conf.beat_schedule = {
         "schedule": 30.0,
         "options": {"expires": 30},
     },
+    # Old exports and their files in storage (EXPORT_RETENTION_DAYS); stashed import files past
+    # their hour (surveys.builder.stash), which a user who never came back would leave.
+    "exports-purge": {"task": "analytics.tasks.exports_purge", "schedule": 3600.0},
+    "import-stash-purge": {"task": "surveys.builder.tasks.import_stash_purge", "schedule": 3600.0},
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, Http404
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
-from analytics.exporting import export_file_name
+from analytics.exporting import export_file_response
 from analytics.models import ExportJob, JobStatus
 from analytics.services import BROKER_DOWN, export_request
 from surveys.models import Survey
@@ -149,7 +149,7 @@ class ExportFile(APIView):
         summary="The export's file, once its status is complete",
         responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
     )
-    def get(self, request: Request, slug: str, job_id: int) -> FileResponse:
+    def get(self, request: Request, slug: str, job_id: int) -> HttpResponseBase:
         survey = survey_microdata(request=request, slug=slug)
         job = get_object_or_404(_own_jobs(request, survey), pk=job_id)
         if job.status != JobStatus.COMPLETE or not job.file:
@@ -158,12 +158,7 @@ class ExportFile(APIView):
                 message=_("The export is not ready yet: ask for its status first."),
                 status_code=409,
             )
-        if not job.file.storage.exists(job.file.name):
-            raise Http404
-        name, content_type = export_file_name(job=job)
-        response = FileResponse(
-            job.file.open("rb"), as_attachment=True, filename=name, content_type=content_type
-        )
+        response = export_file_response(job=job)
         audit_record(
             user=request.user,
             action=AuditEvent.Action.EXPORT_DOWNLOAD,

@@ -315,3 +315,40 @@ HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
 HEALTH_WORKER_MAX_AGE = env.int("HEALTH_WORKER_MAX_AGE", default=120)
 # Off: a missing worker is still reported but does not take web nodes out of the load balancer.
 HEALTH_WORKER_REQUIRED = env.bool("HEALTH_WORKER_REQUIRED", default=True)
+
+# --- Storage (issue 15) ---------------------------------------------------------------------------
+# Every user-visible file (exports, stashed imports) goes through Django's storage API, so that on
+# several machines a file written by a worker is read by any web node. `local`: FileSystemStorage
+# at MEDIA_ROOT (one machine, `make demo`); `s3`: any S3-compatible object store (MinIO, Ceph, AWS)
+# through django-storages. Downloads stream through the permission-checked view unless
+# S3_SIGNED_URLS, when the view redirects to a presigned URL valid S3_SIGNED_URL_SECONDS.
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402  (kept in this block)
+
+STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="local")
+S3_SIGNED_URLS = env.bool("S3_SIGNED_URLS", default=False)
+S3_SIGNED_URL_SECONDS = env.int("S3_SIGNED_URL_SECONDS", default=60)
+EXPORT_RETENTION_DAYS = env.int("EXPORT_RETENTION_DAYS", default=7)
+if STORAGE_BACKEND == "s3":
+    STORAGES = {
+        **STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env.str("S3_BUCKET"),
+                "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+                "region_name": env.str("S3_REGION", default=None),
+                "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
+                "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
+                # Private objects: only a presigned URL (or the view) reads them.
+                "default_acl": None,
+                "querystring_auth": True,
+                "querystring_expire": S3_SIGNED_URL_SECONDS,
+                # SigV4, which MinIO, Ceph and every AWS region accept (v2 is gone from newer ones).
+                "signature_version": "s3v4",
+                # Names are chosen by us (job ids, random tokens); a re-run replaces its own file.
+                "file_overwrite": True,
+            },
+        },
+    }
+elif STORAGE_BACKEND != "local":
+    raise ImproperlyConfigured(f"STORAGE_BACKEND is 'local' or 's3', not {STORAGE_BACKEND!r}")

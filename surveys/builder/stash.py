@@ -1,46 +1,69 @@
 """Uploaded files kept between the steps of an import (the XLSForm languages step).
 
-A file under MEDIA_ROOT, not the cache or the session: MEDIA_ROOT is already shared by every
-web and task process (exports are written there), while a local-memory cache is per process and
-a session would carry megabytes on every request. Each file is named by an unguessable token
-inside its user's folder, so a token alone opens nothing; it lives an hour at most, a user keeps
-a few at most, and the upload limit bounds each.
+Kept in the default storage (local MEDIA_ROOT or the S3 bucket, config/settings/base.py), not the
+cache or the session: the storage is shared by every web and task process, while a local-memory
+cache is per process and a session would carry megabytes on every request. Each file is named by
+an unguessable token under its user's prefix (`import-stash/<user id>/<token>.bin`), so a token
+alone opens nothing; it lives an hour at most (its age is the storage's modified time), a user
+keeps a few at most, and the upload limit bounds each. `import_stash_purge` (beat) removes what a
+user who never came back left behind.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
-import time
-from pathlib import Path
+from datetime import datetime, timedelta
 
-from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
 
 MAX_AGE_SECONDS = 3600
 MAX_PER_USER = 3
+ROOT = "import-stash"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 
 
-def _folder(user_id: int) -> Path:
-    return Path(settings.MEDIA_ROOT) / "import-stash" / str(int(user_id))
+def _name(user_id: int, token: str) -> str:
+    return f"{ROOT}/{int(user_id)}/{token}.bin"
 
 
-def _sweep(folder: Path) -> None:
+def _listdir(prefix: str) -> tuple[list[str], list[str]]:
+    try:
+        return default_storage.listdir(prefix)
+    except FileNotFoundError:  # a local folder not made yet; S3 answers empty lists
+        return [], []
+
+
+def _modified(name: str) -> datetime | None:
+    try:
+        return default_storage.get_modified_time(name)
+    except FileNotFoundError:  # deleted by another request in between
+        return None
+
+
+def _expired(name: str, now: datetime) -> bool:
+    modified = _modified(name)
+    return modified is None or now - modified > timedelta(seconds=MAX_AGE_SECONDS)
+
+
+def _sweep(user_id: int) -> None:
     """Expired files go; of the rest, only the newest MAX_PER_USER - 1 stay."""
-    files = sorted(folder.glob("*.bin"), key=lambda p: p.stat().st_mtime, reverse=True)
-    now = time.time()
-    for number, path in enumerate(files):
-        if number >= MAX_PER_USER - 1 or now - path.stat().st_mtime > MAX_AGE_SECONDS:
-            path.unlink(missing_ok=True)
+    prefix = f"{ROOT}/{int(user_id)}"
+    now = timezone.now()
+    names = [f"{prefix}/{file}" for file in _listdir(prefix)[1] if file.endswith(".bin")]
+    aged = sorted(((default_storage.get_modified_time(name), name) for name in names), reverse=True)
+    for number, (modified, name) in enumerate(aged):
+        if number >= MAX_PER_USER - 1 or now - modified > timedelta(seconds=MAX_AGE_SECONDS):
+            default_storage.delete(name)
 
 
 def upload_stash(*, user_id: int, content: bytes) -> str:
     """Keep `content` for the user; the token names it in the next step's form."""
-    folder = _folder(user_id)
-    folder.mkdir(parents=True, exist_ok=True)
-    _sweep(folder)
+    _sweep(user_id)
     token = secrets.token_urlsafe(24)
-    (folder / f"{token}.bin").write_bytes(content)
+    default_storage.save(_name(user_id, token), ContentFile(content))
     return token
 
 
@@ -48,16 +71,33 @@ def upload_stashed_get(*, user_id: int, token: str) -> bytes | None:
     """The user's kept file, or None when the token is not theirs, malformed or expired."""
     if not _TOKEN.match(token or ""):
         return None
-    path = _folder(user_id) / f"{token}.bin"
+    name = _name(user_id, token)
+    if not default_storage.exists(name):
+        return None
+    if _expired(name, timezone.now()):
+        default_storage.delete(name)
+        return None
     try:
-        if time.time() - path.stat().st_mtime > MAX_AGE_SECONDS:
-            path.unlink(missing_ok=True)
-            return None
-        return path.read_bytes()
-    except FileNotFoundError:
+        with default_storage.open(name, "rb") as file:
+            return file.read()
+    except FileNotFoundError:  # dropped by another request in between
         return None
 
 
 def upload_stash_drop(*, user_id: int, token: str) -> None:
     if _TOKEN.match(token or ""):
-        (_folder(user_id) / f"{token}.bin").unlink(missing_ok=True)
+        default_storage.delete(_name(user_id, token))
+
+
+def import_stash_purge(*, now: datetime | None = None) -> int:
+    """Delete every user's stashed files older than MAX_AGE_SECONDS; how many (beat, idempotent)."""
+    now = now or timezone.now()
+    deleted = 0
+    for user in _listdir(ROOT)[0]:
+        prefix = f"{ROOT}/{user}"
+        for file in _listdir(prefix)[1]:
+            name = f"{prefix}/{file}"
+            if _expired(name, now):
+                default_storage.delete(name)
+                deleted += 1
+    return deleted
