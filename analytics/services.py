@@ -7,9 +7,10 @@ this module imports `tasks` with no circle between them: a request stands above 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from surveys.models import Survey
@@ -98,3 +99,45 @@ def _export_enqueue(job_id: int) -> None:
     except Exception as exc:  # any broker failure means the job was not queued
         logger.warning("Export %s not queued: %s", job_id, exc)
         export_fail(job_id=job_id, error=BROKER_DOWN)
+
+
+# An export still waiting or building after this long is taken to be lost: longer than the slowest
+# build (an XLSX of 1M responses, ~15 min) and as long as the broker's visibility timeout.
+EXPORT_STALE_AFTER = timedelta(minutes=30)
+
+
+def stale_jobs_requeue(*, now: datetime | None = None) -> tuple[int, int]:
+    """Queue again the snapshots and exports whose task was lost (a broker that restarted empty,
+    a worker that died, a broker down when they were asked for); how many of each.
+
+    Beat runs it (analytics.periodic); a request of the results page does the same for its own
+    snapshot. Safe twice and alongside the workers: a task finds a complete job done already.
+    """
+    now = now or timezone.now()
+    lost = (
+        Q(status=JobStatus.PENDING, requested_at__lt=now - PENDING_STALE_AFTER)
+        | Q(status=JobStatus.RUNNING, requested_at__lt=now - STALE_AFTER)
+        | Q(status=JobStatus.ERROR, error=BROKER_DOWN)
+    )
+    with transaction.atomic():
+        snapshots = list(
+            ResultSnapshot.objects.select_for_update(skip_locked=True)
+            .filter(lost)
+            .values_list("pk", flat=True)
+        )
+        ResultSnapshot.objects.filter(pk__in=snapshots).update(
+            status=JobStatus.PENDING, error="", requested_at=now
+        )
+        for snapshot_id in snapshots:
+            transaction.on_commit(lambda snapshot_id=snapshot_id: _enqueue(snapshot_id))
+    exports = list(
+        ExportJob.objects.filter(
+            Q(status__in=(JobStatus.PENDING, JobStatus.RUNNING))
+            & Q(requested_at__lt=now - EXPORT_STALE_AFTER)
+            | Q(status=JobStatus.ERROR, error=BROKER_DOWN)
+        ).values_list("pk", flat=True)
+    )
+    ExportJob.objects.filter(pk__in=exports).update(status=JobStatus.PENDING, error="")
+    for job_id in exports:
+        _export_enqueue(job_id)
+    return len(snapshots), len(exports)

@@ -11,6 +11,8 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # Not an app of its own, so not found by the line above: its stash purge is on the schedule below.
 app.autodiscover_tasks(["surveys.builder"])
+# The re-queue of lost work calls the services, which import analytics.tasks: its own module.
+app.autodiscover_tasks(["analytics"], related_name="periodic")
 
 # Periodic work, a static schedule kept with the app (no database scheduler to run or migrate):
 # each task is idempotent and safe when two beats run by mistake. Run `celery -A config beat`
@@ -25,6 +27,9 @@ app.conf.beat_schedule = {
     "reminders-send": {"task": "accounts.tasks.reminders_due", "schedule": 3600.0},
     "drafts-purge": {"task": "surveys.tasks.drafts_purge", "schedule": 3600.0},
     "snapshots-purge": {"task": "analytics.tasks.snapshots_purge", "schedule": 86400.0},
+    # Snapshots and exports whose task was lost (a broker restarted empty, a worker died, the
+    # broker down when they were asked for): queued again, so that nobody has to ask twice.
+    "stale-jobs-requeue": {"task": "analytics.periodic.stale_jobs_requeue_all", "schedule": 300.0},
     # Workers' heartbeat for /health/ready (health.tasks); it expires, so that a backlog of them
     # never piles up in a queue nobody serves.
     "worker-heartbeat": {
