@@ -50,11 +50,6 @@ PASSWORD = "multinode-pass-1"  # a throwaway account of the test database
 WORKER_APP = "tests.reliability.worker_app"  # the project's app, a 1 s visibility timeout
 
 
-def storage_backend_supported() -> bool:
-    """Whether the settings read STORAGE_BACKEND (the object-storage branch of issue 15)."""
-    return any("STORAGE_BACKEND" in p.read_text() for p in (ROOT / "config/settings").glob("*.py"))
-
-
 @dataclass
 class Cluster:
     env: dict[str, str]
@@ -308,11 +303,6 @@ def reference_export(job: ExportJob, tmp: Path) -> bytes:
             return stored.read()
 
 
-@pytest.mark.xfail(
-    condition=not storage_backend_supported(),
-    reason="exports are files in each node's MEDIA_ROOT until STORAGE_BACKEND=s3 lands (issue 15)",
-    strict=True,
-)
 def test_exports_started_on_node_a_download_from_node_b_as_a_single_node_builds_them(
     cluster, mini_survey, mini_schema
 ):
