@@ -59,8 +59,9 @@ class Cluster:
     processes: list[Any] = field(default_factory=list)
     workers: list[Any] = field(default_factory=list)
 
-    def worker(self, name: str, hold: float = 0) -> Any:
-        """A worker with a MEDIA_ROOT of its own; the first results task of all holds `hold` s."""
+    def worker(self, name: str, hold: float = 0, export_hold: float = 0) -> Any:
+        """A worker with a MEDIA_ROOT of its own; the first results task of all holds `hold` s,
+        the first export of all `export_hold` s."""
         media = self.tmp / f"media-{name}"
         media.mkdir()
         env = {
@@ -70,13 +71,15 @@ class Cluster:
             "MEDIA_ROOT": str(media),
             "SAUALNAMA_TEST_MARKS": str(self.tmp / "marks"),
             "SAUALNAMA_TEST_HOLD": str(hold),
+            "SAUALNAMA_TEST_EXPORT_MARKS": str(self.tmp / "export-marks"),
+            "SAUALNAMA_TEST_EXPORT_HOLD": str(export_hold),
         }
         process = worker_start(name=name, app=WORKER_APP, env=env, log=self.tmp / f"{name}.log")
         self.workers.append(process)
         return process
 
-    def runs(self) -> list[str]:
-        marks = self.tmp / "marks"
+    def runs(self, marks_name: str = "marks") -> list[str]:
+        marks = self.tmp / marks_name
         return marks.read_text().split() if marks.exists() else []
 
 
@@ -349,3 +352,48 @@ def test_exports_started_on_node_a_download_from_node_b_as_a_single_node_builds_
                 want, want_meta = sav_read(expected, cluster.tmp)
                 assert got.equals(want)
                 assert got_meta == want_meta
+
+
+def test_an_export_whose_worker_is_killed_is_finished_by_another_and_downloads_from_b(
+    cluster, mini_survey, mini_schema
+):
+    data = answers_fill(mini_schema)
+    for changes in ({}, {"barriers": ["gender"]}):
+        surveys.services.response_create(
+            survey=mini_survey, data={**data, **changes}, language="kk", source="web"
+        )
+    username = researcher_create()
+    on_a = browser()
+    login(on_a, cluster.a, username)
+    on_b = same_cookie_elsewhere(on_a)
+    first = cluster.worker("first", export_hold=300)
+    results = on_a.get(cluster.a + reverse("analytics:results", args=["mini"]), timeout=30)
+    token = csrf_token(results.text) if "csrfmiddlewaretoken" in results.text else None
+    token = token or on_a.cookies["csrftoken"]
+    started = on_a.post(
+        cluster.a + reverse("analytics:export_start", args=["mini"]),
+        data={"format": "xlsx", "csrfmiddlewaretoken": token},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert started.status_code == 302, started.text[:2000]
+    wait_for(lambda: cluster.runs("export-marks"), 60, f"the export to start ({cluster.tmp})")
+    job = ExportJob.objects.get()
+    assert job.status == JobStatus.RUNNING
+    process_stop(first, signal.SIGKILL)  # mid-export: the task is held inside
+    cluster.worker("second")
+    done = wait_for(
+        lambda: ExportJob.objects.filter(
+            pk=job.pk, status__in=(JobStatus.COMPLETE, JobStatus.ERROR)
+        ).first(),
+        60,
+        f"the export after the kill ({cluster.tmp})",
+    )
+    assert done.status == JobStatus.COMPLETE, done.error
+    first_run, second_run = cluster.runs("export-marks")
+    assert first_run != second_run
+    download = on_b.get(
+        cluster.b + reverse("analytics:export_download", args=["mini", job.pk]), timeout=30
+    )
+    assert download.status_code == 200
+    assert sheets(download.content) == sheets(reference_export(done, cluster.tmp))

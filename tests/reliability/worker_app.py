@@ -18,6 +18,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 django.setup()
 
+import analytics.exporting  # noqa: E402
 import analytics.snapshots  # noqa: E402
 from config.celery import app  # noqa: E402
 
@@ -36,6 +37,24 @@ def _counts_get_after_a_pause(**kwargs):
 
 
 analytics.snapshots.answer_counts_get = _counts_get_after_a_pause
+
+# The same for exports, with marks of their own: the first export of all holds once it has set
+# its job running (SAUALNAMA_TEST_EXPORT_MARKS, SAUALNAMA_TEST_EXPORT_HOLD).
+EXPORT_MARKS = Path(os.environ.get("SAUALNAMA_TEST_EXPORT_MARKS", str(MARKS) + ".exports"))
+EXPORT_HOLD = float(os.environ.get("SAUALNAMA_TEST_EXPORT_HOLD", "0"))
+_selected = analytics.exporting.responses_selected
+
+
+def _selected_after_a_pause(**kwargs):
+    first = not EXPORT_MARKS.exists()
+    with EXPORT_MARKS.open("a") as marks:
+        marks.write(f"{os.getpid()}\n")
+    if first:
+        time.sleep(EXPORT_HOLD)
+    return _selected(**kwargs)
+
+
+analytics.exporting.responses_selected = _selected_after_a_pause
 # A message taken by a worker that died is handed out again once it is this old (1 hour by
 # default); the test cannot wait that long.
 app.conf.broker_transport_options = {
