@@ -14,21 +14,16 @@ shares cannot be drawn without giving the hidden counts back or distorting the o
 
 from __future__ import annotations
 
-import hashlib
-import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import escape
 
 from django.utils.formats import get_format
 from django.utils.translation import gettext, ngettext
 
-WIDTH = 480
-PAD = 8
-FONT = 13
-LINE = 17
+from . import svg
+from .svg import LINE, PAD, WIDTH
+
 BAR = 22
 GAP = 14
 DASH = "—"
@@ -36,12 +31,6 @@ VALUE_WIDTH = 104  # room right of a choice bar for "1234 · 100%"
 TRACK = "#eceef1"
 BAR_FILL = "#2c728e"
 # Viridis (colour-blind safe, perceptually uniform, readable in greyscale), light to dark.
-VIRIDIS = (
-    "#fde725", "#addc30", "#5ec962", "#28ae80", "#21918c",
-    "#2c728e", "#3b528b", "#472d7b", "#440154",
-)  # fmt: skip
-# Characters XML 1.0 forbids; user data may hold them and would make the document unreadable.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -114,7 +103,7 @@ def choice_chart_svg(
     "percent_of_answers" for a multiple one; the bar length is that percent.
     """
     words = words or chart_words()
-    uid = _uid("choice", title, table)
+    uid = svg.chart_uid("choice", title, table)
     options = list(table.get("options") or [])
     total = table.get("respondents")
     if table.get("suppressed"):
@@ -131,24 +120,24 @@ def choice_chart_svg(
         count, percent = option.get("count"), option.get(percent_key)
         suppressed = bool(option.get("suppressed")) or count is None or percent is None
         hidden = hidden or suppressed
-        lines = _wrap(label, WIDTH - 2 * PAD)
-        body.append(f"<g><title>{_esc(label)}</title>")
-        body.extend(_text_lines(lines, PAD, y))
+        lines = svg.wrap(label, WIDTH - 2 * PAD)
+        body.append(f"<g><title>{svg.esc(label)}</title>")
+        body.extend(svg.text_nodes(lines, PAD, y))
         y += LINE * len(lines) + 2
         if suppressed:
             value = DASH
-            body.append(_rect(PAD, y, track, BAR, f"url(#{uid}-h)", stroke=True))
+            body.append(svg.rect(PAD, y, track, BAR, f"url(#{uid}-h)", stroke=True))
         else:
             value = f"{count} · {_num(percent, words)}%"
-            body.append(_rect(PAD, y, track, BAR, TRACK))
+            body.append(svg.rect(PAD, y, track, BAR, TRACK))
             share = max(0.0, min(float(percent), 100.0)) / 100
-            body.append(_rect(PAD, y, round(track * share, 2), BAR, BAR_FILL))
-        body.append(_text(PAD + track + 6, y + BAR / 2, value, baseline="central"))
+            body.append(svg.rect(PAD, y, round(track * share, 2), BAR, BAR_FILL))
+        body.append(svg.text_node(PAD + track + 6, y + BAR / 2, value, baseline="central"))
         body.append("</g>")
         summary.append(f"{label}: {value}")
         y += BAR + GAP
     y = _footer(body, y, f"n = {total}", hidden, uid, words)
-    return _document(uid, title, f"{'; '.join(summary)}. n = {total}.", y, body)
+    return svg.document(uid, title, f"{'; '.join(summary)}. n = {total}.", y, body)
 
 
 # Stacked bars ------------------------------------------------------------------------------------
@@ -162,16 +151,16 @@ def _stacked(
     words: ChartWords,
     kind: str,
 ) -> str:
-    uid = _uid(kind, title, table)
+    uid = svg.chart_uid(kind, title, table)
     if table.get("suppressed"):
         return _message(uid, title, f"{DASH} {words.suppressed}")
     if not any(_real(row) is None or sum(_real(row).values()) for row in rows):
         return _message(uid, title, words.no_data)
     points = _points(rows, scale_labels)
-    fills = _palette(points)
+    fills = svg.palette(points)
     names = {p: f"{p} {scale_labels.get(p) or ''}".strip() for p in points}
     na_name = scale_labels.get("0") or words.cannot_assess
-    body, y = _legend([(fills[p], names[p]) for p in points], PAD)
+    body, y = svg.legend([(fills[p], names[p]) for p in points], PAD)
     y += GAP
     summary: list[str] = []
     hidden = False
@@ -185,36 +174,36 @@ def _stacked(
         if row.get("mean") is not None:
             aside = f"{words.mean} {_num(row['mean'], words, 2)} · {aside}"
         said = f"{label}: " * bool(label)
-        body.append(f"<g><title>{_esc(label or title)}</title>")
-        lines = _wrap(label, width - 8 * len(aside)) if label else []
-        body.extend(_text_lines(lines, PAD, y))
-        body.append(_text(WIDTH - PAD, y + LINE - 4, aside, anchor="end"))
+        body.append(f"<g><title>{svg.esc(label or title)}</title>")
+        lines = svg.wrap(label, width - 8 * len(aside)) if label else []
+        body.extend(svg.text_nodes(lines, PAD, y))
+        body.append(svg.text_node(WIDTH - PAD, y + LINE - 4, aside, anchor="end"))
         y += LINE * max(len(lines), 1) + 2
         if counts is None:
             hidden = True
-            body.append(_rect(PAD, y, width, BAR, f"url(#{uid}-h)", stroke=True))
-            body.append(_text(PAD + width / 2, y + BAR / 2, DASH, anchor="middle"))
+            body.append(svg.rect(PAD, y, width, BAR, f"url(#{uid}-h)", stroke=True))
+            body.append(svg.text_node(PAD + width / 2, y + BAR / 2, DASH, anchor="middle"))
             said += f"{DASH}, {aside}"
         elif total:
             segments, shares = _segments(counts, points, total, y, width, fills, names)
             body.extend(segments)
             said += f"{', '.join(shares)} ({aside})"
         else:
-            body.append(_rect(PAD, y, width, BAR, TRACK))
+            body.append(svg.rect(PAD, y, width, BAR, TRACK))
             said += aside
         y += BAR
         na = _na(row)
         if na is not False:
             hidden = hidden or na is None
             note = f"{na_name}: {DASH if na is None else na}"
-            body.append(_text(PAD, y + LINE - 2, note, fill="#555"))
+            body.append(svg.text_node(PAD, y + LINE - 2, note, fill="#555"))
             said += f"; {note}"
             y += LINE
         body.append("</g>")
         summary.append(said)
         y += GAP
     y = _footer(body, y, "", hidden, uid, words)
-    return _document(uid, title, ". ".join(summary) + ".", y, body)
+    return svg.document(uid, title, ". ".join(summary) + ".", y, body)
 
 
 def _segments(
@@ -245,12 +234,12 @@ def _segments(
 
 def _segment(x: float, y: float, w: float, fill: str, share: str, name: str, count: int) -> str:
     """One scale point's part of a bar; `data-count` lets tests and scripts read the figure."""
-    tip = f"<title>{_esc(name)}: {count} ({share})</title>"
+    tip = f"<title>{svg.esc(name)}: {count} ({share})</title>"
     rect = f'<rect x="{x:.3f}" y="{y}" width="{w:.3f}" height="{BAR}" fill="{fill}">{tip}</rect>'
     if w < 8 * len(share) + 6:  # too narrow for its label: the tooltip and <desc> still say it
         return f'<g data-count="{count}">{rect}</g>'
-    label = _text(
-        x + w / 2, y + BAR / 2, share, anchor="middle", baseline="central", fill=_ink(fill)
+    label = svg.text_node(
+        x + w / 2, y + BAR / 2, share, anchor="middle", baseline="central", fill=svg.ink(fill)
     )
     return f'<g data-count="{count}">{rect}{label}</g>'
 
@@ -276,49 +265,13 @@ def _points(rows: Sequence[Mapping[str, Any]], scale_labels: Mapping[str, str]) 
     return sorted((k for k in keys if k.lstrip("-").isdigit() and k != "0"), key=int)
 
 
-def _palette(points: list[str]) -> dict[str, str]:
-    n = len(points)
-    return {p: _viridis(0.08 + 0.84 * i / (n - 1) if n > 1 else 0.5) for i, p in enumerate(points)}
-
-
-def _viridis(t: float) -> str:
-    position = t * (len(VIRIDIS) - 1)
-    i = min(int(position), len(VIRIDIS) - 2)
-    low, high = VIRIDIS[i], VIRIDIS[i + 1]
-    f = position - i
-    rgb = [
-        round(int(low[k : k + 2], 16) * (1 - f) + int(high[k : k + 2], 16) * f) for k in (1, 3, 5)
-    ]
-    return "#" + "".join(f"{c:02x}" for c in rgb)
-
-
-def _ink(fill: str) -> str:
-    """Black or white text, whichever reads better on `fill` (relative luminance)."""
-    r, g, b = (int(fill[k : k + 2], 16) / 255 for k in (1, 3, 5))
-    return "#111" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "#fff"
-
-
 # Drawing -----------------------------------------------------------------------------------------
-
-
-def _document(uid: str, title: str, desc: str, height: float, body: list[str]) -> str:
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {round(height)}" '
-        f'width="100%" role="img" aria-labelledby="{uid}-t {uid}-d" '
-        f'font-family="system-ui, sans-serif" font-size="{FONT}">'
-        f'<title id="{uid}-t">{_esc(title)}</title><desc id="{uid}-d">{_esc(desc)}</desc>'
-        f'<defs><pattern id="{uid}-h" width="6" height="6" patternUnits="userSpaceOnUse" '
-        'patternTransform="rotate(45)"><rect width="6" height="6" fill="#fff"/>'
-        '<path d="M0 0V6" stroke="#9a9a9a" stroke-width="2"/></pattern></defs>'
-        + "".join(body)
-        + "</svg>"
-    )
 
 
 def _message(uid: str, title: str, text: str) -> str:
     """A chart with nothing to draw says why, in the picture and in its description."""
-    body = [_text(WIDTH / 2, 24, text, anchor="middle", fill="#555")]
-    return _document(uid, title, text, 40, body)
+    body = [svg.text_node(WIDTH / 2, 24, text, anchor="middle", fill="#555")]
+    return svg.document(uid, title, text, 40, body)
 
 
 def _footer(
@@ -326,95 +279,14 @@ def _footer(
 ) -> float:
     """The n of a choice chart and, when something is withheld, the legend of the hatching."""
     if hidden:
-        body.extend(_legend([(f"url(#{uid}-h)", f"{DASH} {words.suppressed}")], y)[0])
+        body.extend(svg.legend([(f"url(#{uid}-h)", f"{DASH} {words.suppressed}")], y)[0])
         y += LINE + 4
     if note:
-        body.append(_text(PAD, y + LINE - 4, note, fill="#555"))
+        body.append(svg.text_node(PAD, y + LINE - 4, note, fill="#555"))
         y += LINE + 4
     return y + PAD - GAP / 2
-
-
-def _legend(items: list[tuple[str, str]], y: float) -> tuple[list[str], float]:
-    """Swatches with their labels, flowing onto further lines as the width runs out."""
-    out: list[str] = []
-    x = PAD
-    for fill, label in items:
-        text = _fit(label, WIDTH - 2 * PAD - 18)
-        need = 18 + _width(text) + 14
-        if x > PAD and x + need > WIDTH - PAD:
-            x, y = PAD, y + LINE + 2
-        out.append(_rect(x, y + 2, 12, 12, fill, stroke=fill.startswith("url(")))
-        out.append(_text(x + 18, y + 12, text))
-        x += need
-    return out, y + LINE
-
-
-def _rect(x: float, y: float, w: float, h: float, fill: str, *, stroke: bool = False) -> str:
-    edge = ' stroke="#9a9a9a" stroke-width="1"' if stroke else ""
-    return f'<rect x="{x:.3f}" y="{y}" width="{w:.3f}" height="{h}" fill="{fill}"{edge}/>'
-
-
-def _text(
-    x: float,
-    y: float,
-    text: str,
-    *,
-    anchor: str = "start",
-    baseline: str = "auto",
-    fill: str = "#222",
-) -> str:
-    where = f'x="{x:.2f}" y="{y:.2f}" fill="{fill}"'
-    if anchor != "start":
-        where += f' text-anchor="{anchor}"'
-    if baseline != "auto":
-        where += f' dominant-baseline="{baseline}"'
-    return f"<text {where}>{_esc(text)}</text>"
-
-
-def _text_lines(lines: list[str], x: float, y: float) -> list[str]:
-    return [_text(x, y + LINE * (i + 1) - 4, line) for i, line in enumerate(lines)]
-
-
-def _width(text: str) -> float:
-    """A rough advance width for a sans-serif at FONT px; Cyrillic runs a little wider."""
-    return sum(FONT * (0.62 if ord(c) > 0x3FF else 0.55) for c in text)
-
-
-def _fit(text: str, width: float) -> str:
-    if _width(text) <= width:
-        return text
-    while text and _width(text + "…") > width:
-        text = text[:-1]
-    return text.rstrip() + "…"
-
-
-def _wrap(text: str, width: float, max_lines: int = 2) -> list[str]:
-    """Up to `max_lines` lines of at most `width`; the rest is cut with "…" (the tooltip has it)."""
-    lines: list[str] = []
-    current = ""
-    for word in " ".join(text.split()).split(" "):
-        attempt = f"{current} {word}".strip()
-        if current and _width(attempt) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = attempt
-    lines.append(current)
-    if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], " ".join(lines[max_lines - 1 :])]
-    return [_fit(line, width) for line in lines]
 
 
 def _num(value: Any, words: ChartWords, digits: int = 1) -> str:
     text = f"{float(value):.{digits}f}".rstrip("0").rstrip(".")
     return text.replace(".", words.decimal_separator)
-
-
-def _esc(text: Any) -> str:
-    return escape(_NOT_XML.sub("", str(text)), {'"': "&quot;"})
-
-
-def _uid(kind: str, title: str, table: Mapping[str, Any]) -> str:
-    """An id for the chart's title, desc and pattern, stable for the same chart on one page."""
-    data = json.dumps([kind, title, table], sort_keys=True, default=str, ensure_ascii=False)
-    return f"chart-{hashlib.sha1(data.encode(), usedforsecurity=False).hexdigest()[:10]}"
