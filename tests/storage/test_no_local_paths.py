@@ -75,6 +75,10 @@ def watch(settings, tmp_path, monkeypatch):
         "django.db.transaction.on_commit", lambda func, using=None, robust=False: func()
     )
     assert isinstance(default_storage._setup() or default_storage._wrapped, NoLocalPathStorage)
+    # A temp dir of the test's own: the checkout itself may lie under the system's (a CI clone in
+    # /tmp), where a write into the source tree would pass for a temporary file.
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
     watch = Watch(tmp_path / "media")
     watch.forbidden.append(Path(default_storage.location).resolve())
     real_open, real_os_open = io.open, os.open
