@@ -218,7 +218,10 @@ def test_aggregates_only_viewers_get_decimal_ranges(survey, schema):
     assert rate["type"] == "number_ranges"
     assert [(r["low"], r["high"]) for r in rate["ranges"]] == [(0, 0.99), (1, 1.99)]
     assert number_ranges(schema.questions["rate"]) == [(0, 0), (1, 1)]
-    # Every answer lies in a range: 0.25, 0.5 and 0.75 below 1; 1 and 1.5 from 1.
-    assert sum(r["count"] for r in rate["ranges"]) in range(6, 15)
+    # Every answer lies in a range: 0.25, 0.5 and 0.75 below 1; 1 and 1.5 from 1. The counts are
+    # perturbed, each by at most 3 (analytics.disclosure): so is their sum, by at most 3 a range.
+    exact = len(counts.numbers["rate"])
+    shown = sum(r["count"] for r in rate["ranges"])
+    assert abs(shown - exact) <= 3 * len(rate["ranges"]), (shown, exact)
     hours = protected["tables"]["hours"]
     assert hours["ranges"][0]["low"] == 0 and hours["ranges"][-1]["high"] is None
