@@ -1,6 +1,5 @@
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -8,6 +7,7 @@ from django.utils.translation import ngettext
 
 from surveys.formats.xlsform.convert import XLSFormError, XLSFormImport, xlsform_import
 from surveys.management.language import LANGUAGES, command_language
+from surveys.management.owners import command_owner
 
 
 class Command(BaseCommand):
@@ -45,11 +45,7 @@ class Command(BaseCommand):
         partial: bool,
         **options: object,
     ) -> None:
-        user = None
-        if owner:
-            user = get_user_model().objects.filter(username=owner).first()
-            if user is None:
-                raise CommandError(_("No user “%(name)s”.") % {"name": owner})
+        user = command_owner(username=owner)
         chosen = {code: name for code, name in (("kk", kk), ("ru", ru)) if name is not None}
         try:
             with file.open("rb") as handle:
