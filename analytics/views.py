@@ -30,7 +30,7 @@ from .models import ExportJob, JobStatus
 from .presentation import composition_from_tables, tables_localize
 from .selectors import FilterError, Filters, filters_normalize
 from .services import BROKER_DOWN, export_request, results_request
-from .widgets import charts_for, filter_choices
+from .widgets import active_filters, charts_for, filter_choices, results_contents
 
 
 def _survey(request: HttpRequest, slug: str) -> Survey:
@@ -96,13 +96,15 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     language = _language()
     exact = survey_microdata_allowed(user=request.user, survey=survey)
     k = survey.min_cell_size
+    choices = filter_choices(schema, language, filters)
     context = {
         "survey": survey,
         "lang": language,
         "snapshot": snapshot,
         "filters": filters,
         "query": request.GET.urlencode(),
-        "choices": filter_choices(schema, language, filters),
+        "choices": choices,
+        "active_filters": active_filters(choices, filters, request.GET),
         "broker_down": snapshot.error == BROKER_DOWN,
         "updating": snapshot.status != JobStatus.COMPLETE,
         "k": k,
@@ -120,6 +122,9 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     tables = tables_localize(shown.tables or {}, schema, language)
     context["blocks"] = charts_for(tables, schema, language, k)
     context["composition"] = composition_from_tables(tables, schema, language, shown.respondents)
+    context["contents"] = results_contents(
+        context["blocks"], schema, language, composition=bool(context["composition"])
+    )
     return render(request, "analytics/results.html", context)
 
 

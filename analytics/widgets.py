@@ -91,3 +91,45 @@ def filter_choices(schema: SurveySchema, language: str, filters: Filters) -> lis
             }
         )
     return choices
+
+
+def active_filters(
+    choices: list[dict[str, Any]], filters: Filters, query: Any
+) -> list[dict[str, Any]]:
+    """The filter in words for the results bar: each question with its chosen options, and the
+    query string without it (the link that removes that part of the filter)."""
+    active = []
+    for question in choices:
+        if not question["active"]:
+            continue
+        labels = [label for _value, label, checked in question["options"] if checked]
+        rest = query.copy()
+        rest.setlist("f", [v for v in query.getlist("f") if v.split(":")[0] != question["code"]])
+        active.append(
+            {"code": question["code"], "text": question["text"], "labels": labels}
+            | {"remove": rest.urlencode()}
+        )
+    return active
+
+
+def results_contents(
+    blocks: list[dict[str, Any]], schema: SurveySchema, language: str, *, composition: bool
+) -> list[dict[str, Any]]:
+    """The table of contents: the paper's two tables and who answered first, then every
+    section with its questions in questionnaire order, as links to their blocks."""
+    leading = [b for b in blocks if b.get("caption")]
+    shown = {b["code"]: b for b in blocks}
+    head = [{"anchor": f"t-{b['code']}", "text": f"{b['caption']}. {b['title']}"} for b in leading]
+    if composition:
+        with translation.override(language):
+            head.append({"anchor": "composition", "text": _("Who answered")})
+    contents = [{"title": None, "entries": head}] if head else []
+    for section in schema.sections:
+        entries = [
+            {"anchor": f"t-{code}", "text": shown[code]["title"]}
+            for code in section.questions
+            if code in shown and not shown[code].get("caption")
+        ]
+        if entries:
+            contents.append({"title": section.title.get(language), "entries": entries})
+    return contents

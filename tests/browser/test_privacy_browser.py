@@ -165,10 +165,12 @@ def sign_in(browser, live_server) -> Iterator[object]:
 
 def filter_apply(page, values: list[str]) -> None:
     """Tick each `code:option` box in the page's filter form and apply it."""
+    if page.locator("#filter-panel[open]").count() == 0:
+        page.locator("#filter-panel > summary").click()
     for value in values:
         box = page.locator(f"input[name=f][value='{value}']")
         if not box.is_visible():
-            page.locator("details", has=box).locator("summary").click()
+            page.locator("#filter-panel details", has=box).locator("summary").click()
         box.check()
     page.locator("form[method=get] button[type=submit]").click()
     page.wait_for_url(re.compile(r"[?&]f=.*position"))

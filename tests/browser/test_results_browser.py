@@ -68,17 +68,28 @@ def test_an_admin_filters_by_region_and_downloads_the_same_numbers(
     assert abs(respondents(page) - 25) <= 3
     assert page.locator("#protection").is_visible()
     assert page.locator("#t-channel_effectiveness svg").count() == 1
+    # Table 1 starts on the first screen at 1280 px, above who answered (issue 16).
+    assert page.locator("#t-channel_effectiveness").bounding_box()["y"] < 900
+    table1, who = (page.locator(s).bounding_box()["y"] for s in ("#t-barriers", "#composition"))
+    assert table1 < who
     composition = page.locator("#composition").inner_text()
     assert "Актюбинская область" in composition
     page.screenshot(path=str(artifacts / "1-all.png"), full_page=False)
 
-    page.locator("details", has=page.locator("input[value='region:aktobe']")).locator(
+    # The filter waits in a panel of the results bar; the table of contents leads to the tables.
+    assert page.locator("#filter-panel[open]").count() == 0
+    assert page.locator(".results-contents-sticky a[href='#t-barriers']").is_visible()
+    page.locator("#filter-panel > summary").click()
+    page.locator("#filter-panel details", has=page.locator("input[value='region:aktobe']")).locator(
         "summary"
     ).click()
     page.locator("input[value='region:aktobe']").check()
     page.locator("form[method=get] button[type=submit]").first.click()
     page.wait_for_load_state()
     assert abs(respondents(page) - 12) <= 3
+    # The active filter reads in words in the bar, with a link that removes it.
+    chip = page.locator("#active-filters .filter-chip[data-code='region']")
+    assert "Актюбинская область" in chip.inner_text()
     shown = table_counts(page, "barriers")
     assert abs(shown["Барьеры восприятия информации"] - 8) <= 3
     assert shown["Эмоциональные барьеры"] in (0, 5)  # 4 respondents: never shown as 1..4
@@ -97,4 +108,12 @@ def test_an_admin_filters_by_region_and_downloads_the_same_numbers(
     }
     for label, count in shown.items():
         assert in_file[label] == count
+
+    # Printed, the page is the tables alone: no bar, no contents, no buttons.
+    page.emulate_media(media="print")
+    assert not page.locator("#contents").is_visible()
+    assert not page.locator("#download-xlsx").is_visible()
+    assert not page.locator("#filter-panel").is_visible()
+    assert page.locator("#t-barriers table").is_visible()
+    page.pdf(path=str(artifacts / "3-printed.pdf"), format="A4")
     context.close()
