@@ -16,17 +16,13 @@ to the parser, which fails on it no later than the check stopped: it reads the s
 
 from __future__ import annotations
 
-import re
 import struct
 import zipfile
 import zlib
-from array import array
 from collections.abc import Iterator
 from os import PathLike
 from typing import IO
 from xml.sax import SAXException
-from xml.sax.handler import ContentHandler
-from xml.sax.xmlreader import AttributesImpl
 
 from defusedxml import DefusedXmlException
 from defusedxml.expatreader import create_parser
@@ -34,6 +30,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
+
+from .xlsx_cells import Counter, PartHandler, Refused
 
 MEGABYTE = 1024 * 1024
 DEFAULT_MAX_UNPACKED_BYTES = 50 * MEGABYTE
@@ -49,13 +47,6 @@ END_OF_DIRECTORY = struct.Struct("<4s4H2LH")
 END_OF_DIRECTORY_MAGIC = b"PK\x05\x06"
 LOCAL_HEADER = struct.Struct("<4s2B4HL2L2H")
 LOCAL_HEADER_MAGIC = b"PK\x03\x04"
-# A cell's address, e.g. B12 or $B$12: openpyxl fills every row up to the last column it saw.
-ADDRESS = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)")
-# Row numbers longer than this are past any limit; int() of thousands of digits is slow or fails.
-ROW_DIGITS = 12
-# An index into the shared strings is a small number; more digits than this is no index.
-INDEX_DIGITS = 12
-
 error_messages = {
     "entries": _(
         "The workbook holds too many parts (more than %(limit)s); it is not a workbook that "
@@ -84,12 +75,6 @@ error_messages = {
 }
 
 
-class _Refused(Exception):
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
-
 def _limit(value: int | None, name: str, default: int) -> int:
     return value if value is not None else getattr(settings, name, default)
 
@@ -100,162 +85,6 @@ def _refusal(code: str, limit: int) -> ValidationError:
     return ValidationError(
         error_messages[code], code=code, params={"limit": number_format(shown, force_grouping=True)}
     )
-
-
-def _row_number(digits: str) -> int:
-    return int(digits) if len(digits) <= ROW_DIGITS else 10**ROW_DIGITS
-
-
-def _column_number(letters: str) -> int:
-    number = 0
-    for letter in letters.upper():
-        number = number * 26 + ord(letter) - ord("A") + 1
-    return number
-
-
-class _Counter:
-    """What every part adds up to, across the whole workbook."""
-
-    def __init__(self, *, max_unpacked_bytes: int, max_text_chars: int, max_cells: int) -> None:
-        self.max_unpacked_bytes = max_unpacked_bytes
-        self.max_text_chars = max_text_chars
-        self.max_cells = max_cells
-        self.unpacked = 0
-        self.text = 0
-        self.cells = 0
-        self.extent = 0
-        # The length of each shared string (the largest, if a workbook has several tables), and
-        # the index each shared-string cell refers to: resolved at the end, as the parts may come
-        # in any order. Arrays: a few bytes an item, where a list of ints costs ten times more.
-        self.shared = array("q")
-        self.references = array("q")
-
-    def unpack(self, size: int) -> None:
-        self.unpacked += size
-        if self.unpacked > self.max_unpacked_bytes:
-            raise _Refused("unpacked")
-
-    def add_text(self, size: int) -> None:
-        self.text += size
-        if self.text > self.max_text_chars:
-            raise _Refused("text")
-
-    def add_cell(self) -> None:
-        self.cells += 1
-        if self.cells > self.max_cells:
-            raise _Refused("cells")
-
-    def add_extent(self, rows: int, columns: int) -> None:
-        self.extent += rows * columns
-        if self.extent > self.max_cells:
-            raise _Refused("cells")
-
-    def shared_length(self, index: int, length: int) -> None:
-        if index < len(self.shared):
-            self.shared[index] = max(self.shared[index], length)
-        else:
-            self.shared.append(length)
-
-    def finish(self) -> None:
-        shared, size = self.shared, len(self.shared)
-        for index in self.references:
-            if 0 <= index < size:
-                self.add_text(shared[index])
-
-
-class _PartHandler(ContentHandler):
-    """Counts one XML part as SAX events arrive: nothing of its text is kept.
-
-    Names are compared without their prefix: Excel writes none, other programs write `x:`.
-    """
-
-    def __init__(self, counter: _Counter) -> None:
-        super().__init__()
-        self.counter = counter
-        self.depth = 0
-        self.is_table = False  # the root is <sst>: a shared-string table
-        self.string_index = 0
-        self.string_length: int | None = None  # inside an <si>
-        self.in_cell = False
-        self.cell_shared = False
-        self.in_value = False
-        self.index_digits: list[str] = []
-        self.row = 0
-        self.column = 0
-        self.max_row = 0
-        self.max_column = 0
-
-    def startElement(self, name: str, attrs: AttributesImpl) -> None:
-        local = name.rpartition(":")[2]
-        self.depth += 1
-        if self.depth == 1:
-            self.is_table = local == "sst"
-        elif self.is_table:
-            if local == "si" and self.depth == 2:
-                self.string_length = 0
-        elif local == "c":
-            self._cell(attrs)
-        elif local == "row":
-            row = attrs.get("r", "")
-            # openpyxl yields an empty row for every number skipped, up to this one.
-            self.row = _row_number(row) if row.isdigit() else self.row + 1
-            self.column = 0
-            self.max_row = max(self.max_row, self.row)
-        elif local == "dimension":
-            # openpyxl pads every row to the dimension's last column and every sheet to its
-            # last row, however few cells the sheet really has.
-            self._address(attrs.get("ref", "").rpartition(":")[2])
-        elif local == "v" and self.in_cell:
-            self.in_value = True
-
-    def _cell(self, attrs: AttributesImpl) -> None:
-        self.counter.add_cell()
-        self.in_cell = True
-        self.cell_shared = attrs.get("t") == "s"
-        self.index_digits = []
-        self.column += 1
-        address = ADDRESS.fullmatch(attrs.get("r", ""))
-        if address:
-            self.column = _column_number(address.group(1))
-            self.row = max(self.row, _row_number(address.group(2)))
-        self.max_row = max(self.max_row, self.row, 1)
-        self.max_column = max(self.max_column, self.column)
-
-    def _address(self, ref: str) -> None:
-        address = ADDRESS.fullmatch(ref)
-        if address:
-            self.max_column = max(self.max_column, _column_number(address.group(1)))
-            self.max_row = max(self.max_row, _row_number(address.group(2)))
-
-    def endElement(self, name: str) -> None:
-        local = name.rpartition(":")[2]
-        self.depth -= 1
-        if self.is_table:
-            if local == "si" and self.depth == 1 and self.string_length is not None:
-                self.counter.shared_length(self.string_index, self.string_length)
-                self.string_index += 1
-                self.string_length = None
-        elif local == "v":
-            self.in_value = False
-        elif local == "c" and self.in_cell:
-            self.in_cell = False
-            digits = "".join(self.index_digits).strip()
-            if self.cell_shared and digits.isdigit() and len(digits) <= INDEX_DIGITS:
-                self.counter.references.append(int(digits))
-
-    def characters(self, content: str) -> None:
-        if self.string_length is not None:
-            self.string_length += len(content)
-        elif self.in_cell:
-            # An inline string, a formula's text, a number: text the cell holds itself.
-            self.counter.add_text(len(content))
-            if self.cell_shared and self.in_value and len(self.index_digits) <= INDEX_DIGITS:
-                self.index_digits.append(content)
-
-    def extent_add(self) -> None:
-        # Rows without a cell count too: openpyxl yields each, and its callers loop over them.
-        if self.max_row:
-            self.counter.add_extent(self.max_row, max(self.max_column, 1))
 
 
 class _Damaged(Exception):
@@ -297,15 +126,15 @@ def _unpacked(handle: IO[bytes], info: zipfile.ZipInfo) -> Iterator[bytes]:
             data = inflate.unconsumed_tail
 
 
-def _part_check(handle: IO[bytes], info: zipfile.ZipInfo, counter: _Counter) -> None:
+def _part_check(handle: IO[bytes], info: zipfile.ZipInfo, counter: Counter) -> None:
     """Unpack one part, counting its bytes and, if it is XML, its cells and their text."""
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         # bzip2 and LZMA: no spreadsheet program writes them, and zipfile inflates them without
         # an output bound.
-        raise _Refused("compression")
+        raise Refused("compression")
     parse = info.filename.lower().endswith((".xml", ".rels"))
     parser = create_parser(forbid_dtd=True) if parse else None
-    handler = _PartHandler(counter)
+    handler = PartHandler(counter)
     if parser is not None:
         parser.setContentHandler(handler)
     try:
@@ -323,7 +152,7 @@ def _part_check(handle: IO[bytes], info: zipfile.ZipInfo, counter: _Counter) -> 
     except SAXException:
         pass
     except DefusedXmlException as exc:
-        raise _Refused("xml") from exc
+        raise Refused("xml") from exc
     except _Damaged:
         # Damaged or encrypted: unreadable to openpyxl as well, which stops at the same byte.
         pass
@@ -387,7 +216,7 @@ def xlsx_bounds_check(
     left None is the setting XLSX_MAX_UNPACKED_BYTES, XLSX_MAX_TEXT_CHARS, XLSX_MAX_CELLS or
     XLSX_MAX_ENTRIES.
     """
-    counter = _Counter(
+    counter = Counter(
         max_unpacked_bytes=_limit(
             max_unpacked_bytes, "XLSX_MAX_UNPACKED_BYTES", DEFAULT_MAX_UNPACKED_BYTES
         ),
@@ -414,7 +243,7 @@ def xlsx_bounds_check(
                 for info in infos:
                     _part_check(handle, info, counter)
                 counter.finish()
-            except _Refused as refused:
+            except Refused as refused:
                 limits = {
                     "unpacked": counter.max_unpacked_bytes,
                     "text": counter.max_text_chars,
