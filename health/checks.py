@@ -9,6 +9,7 @@ must not hang the probe that is meant to notice it.
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -158,6 +159,27 @@ def services_check(*, timeout: float | None = None) -> list[CheckResult]:
         future.result() if future.done() else CheckResult(name, FAILED, late)
         for name, future in futures.items()
     ]
+
+
+_recent_lock = threading.Lock()
+_recent: tuple[float, list[CheckResult]] | None = None
+
+
+def services_check_recent(*, max_age: float | None = None) -> list[CheckResult]:
+    """`services_check`, answered from this process's last run when it is younger than `max_age`
+    seconds (HEALTH_READY_CACHE_SECONDS).
+
+    The readiness endpoint is public: without this, every request opens a database connection,
+    writes to the cache and the storage and asks the broker, so a client hammering it would load
+    every service for nothing. Requests arriving together wait for one run and share it.
+    """
+    global _recent
+    max_age = settings.HEALTH_READY_CACHE_SECONDS if max_age is None else max_age
+    with _recent_lock:
+        now = time.monotonic()
+        if _recent is None or max_age <= 0 or now - _recent[0] >= max_age:
+            _recent = (now, services_check())
+        return _recent[1]
 
 
 def services_passed(*, results: list[CheckResult]) -> bool:

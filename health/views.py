@@ -9,7 +9,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from health.checks import services_check, services_passed
+from health.checks import services_check_recent, services_passed
 
 
 @never_cache
@@ -21,7 +21,7 @@ def live(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_safe
 def ready(request: HttpRequest) -> JsonResponse:
-    results = services_check()
+    results = services_check_recent()
     passed = services_passed(results=results)
     body = {
         "status": "ok" if passed else "failing",

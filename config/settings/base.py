@@ -315,6 +315,9 @@ HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
 HEALTH_WORKER_MAX_AGE = env.int("HEALTH_WORKER_MAX_AGE", default=120)
 # Off: a missing worker is still reported but does not take web nodes out of the load balancer.
 HEALTH_WORKER_REQUIRED = env.bool("HEALTH_WORKER_REQUIRED", default=True)
+# /health/ready answers from the last check made in this process when it is younger than this:
+# a probe every few seconds sees fresh results, a client hammering the endpoint loads nothing.
+HEALTH_READY_CACHE_SECONDS = env.float("HEALTH_READY_CACHE_SECONDS", default=2.0)
 
 # --- Storage (issue 15) ---------------------------------------------------------------------------
 # Every user-visible file (exports, stashed imports) goes through Django's storage API, so that on

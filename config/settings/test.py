@@ -24,3 +24,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 START_RATE_LIMIT = 0
 # Generous for the suite; tests/api/test_throttling.py sets its own small rate.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "100000/minute"}}  # noqa: F405
+# Each readiness request checks afresh (tests/health set it back to measure the reuse).
+HEALTH_READY_CACHE_SECONDS = 0

@@ -179,3 +179,27 @@ def test_a_starting_worker_is_seen_at_once(client, with_worker):
     worker_ready.send(sender=None)
     status, body = ready(client)
     assert (status, body["checks"]["worker"]) == (200, "ok")
+
+
+def test_readiness_hammered_checks_the_services_once_per_interval(client, monkeypatch):
+    runs = []
+
+    def counted():
+        runs.append(time.monotonic())
+        return [checks.CheckResult("database", checks.OK)]
+
+    monkeypatch.setattr(checks, "services_check", counted)
+    monkeypatch.setattr(checks, "_recent", None)
+    with override_settings(HEALTH_READY_CACHE_SECONDS=60):
+        for _ in range(20):
+            assert ready(client)[0] == 200
+    assert len(runs) == 1
+    # A result older than the interval is not reused: a stopped service shows at the next probe.
+    monkeypatch.setattr(checks, "_recent", (time.monotonic() - 61, checks._recent[1]))
+    with override_settings(HEALTH_READY_CACHE_SECONDS=60):
+        ready(client)
+    assert len(runs) == 2
+    with override_settings(HEALTH_READY_CACHE_SECONDS=0):
+        ready(client)
+        ready(client)
+    assert len(runs) == 4
