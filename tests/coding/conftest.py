@@ -39,7 +39,8 @@ def survey(mini_survey):
         data = {**BASE, "barriers": "perception other", "barriers.other": SECRET}
         response_create(survey=mini_survey, data=data, language="ru", source="web")
     for _ in range(2):
-        data = {**BASE, "barriers": "other", "barriers.other": "  медленно  ", "comment": "Всё долго"}
+        data = {**BASE, "barriers": "other", "barriers.other": "  медленно  "}
+        data["comment"] = "Всё долго"
         response_create(survey=mini_survey, data=data, language="ru", source="web")
     data = {**BASE, "barriers": "other", "barriers.other": "Тіл білмейді", "comment": "Ұзақ"}
     response_create(survey=mini_survey, data=data, language="kk", source="web")
