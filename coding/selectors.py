@@ -137,7 +137,21 @@ def coded_questions(*, survey: Survey, schema: SurveySchema) -> list[QuestionSpe
     return [q for q in open_questions_list(schema=schema) if q.code in with_codes]
 
 
-def coded_cells_get(
+@dataclass(frozen=True)
+class CodedInputs:
+    """What a coded table or crosstab is counted from (`coding.tables`)."""
+
+    question_type: str
+    options: list[tuple[str, str]]
+    other: str | None
+    chosen: dict[int, set[str]]  # respondent who answered -> options chosen
+    coded: dict[int, set[str]]  # respondent -> entries their text is coded to
+    new_codes: list[tuple[str, str]]
+    keys: dict[int, int]  # respondent -> record key
+    labels: dict[str, tuple[str, str]]  # entry -> (kk, ru)
+
+
+def coded_inputs_get(
     *,
     survey: Survey,
     schema: SurveySchema,
@@ -145,8 +159,7 @@ def coded_cells_get(
     filters: Filters,
     language: str,
     codes: Iterable[OpenCode] | None = None,
-) -> CodedCells:
-    """The counts of a question's coded table among the selected responses."""
+) -> CodedInputs:
     codes = (
         list(codes)
         if codes is not None
@@ -156,6 +169,8 @@ def coded_cells_get(
     # A code whose option has gone from the questionnaire stays as a new code of its own.
     entry_of = {c.pk: c.option_code if c.option_code in option_codes else c.code for c in codes}
     new_codes = [(c.code, c.label(language)) for c in codes if c.option_code not in option_codes]
+    labels = {o.code: (o.label.kk, o.label.ru) for o in question.options}
+    labels |= {c.code: (c.label_kk, c.label_ru) for c in codes if c.option_code not in option_codes}
     by_hash: dict[str, set[str]] = defaultdict(set)
     for code_id, digest in OpenCoding.objects.filter(
         survey=survey, question_code=question.code
@@ -184,14 +199,44 @@ def coded_cells_get(
         found = by_hash.get(text_hash(value))
         if found:
             coded[response_id] = found
-    return coded_cells(
+    return CodedInputs(
         question_type=question.type,
         options=[(o.code, o.label.get(language)) for o in question.options],
         other=question.other_option.code if question.other_option else None,
-        chosen=chosen,
+        chosen=dict(chosen),
         coded=coded,
         new_codes=new_codes,
         keys=keys,
+        labels=labels,
+    )
+
+
+def coded_cells_get(
+    *,
+    survey: Survey,
+    schema: SurveySchema,
+    question: QuestionSpec,
+    filters: Filters,
+    language: str,
+    codes: Iterable[OpenCode] | None = None,
+) -> CodedCells:
+    """The counts of a question's coded table among the selected responses."""
+    inputs = coded_inputs_get(
+        survey=survey,
+        schema=schema,
+        question=question,
+        filters=filters,
+        language=language,
+        codes=codes,
+    )
+    return coded_cells(
+        question_type=inputs.question_type,
+        options=inputs.options,
+        other=inputs.other,
+        chosen=inputs.chosen,
+        coded=inputs.coded,
+        new_codes=inputs.new_codes,
+        keys=inputs.keys,
     )
 
 
@@ -233,3 +278,22 @@ def coded_tables_get(
             else coded_table_protect(cells=cells, k=survey.min_cell_size, group_key_sum=group_key)
         )
     return tables
+
+
+def codebook_coded_get(
+    *, survey: Survey, schema: SurveySchema
+) -> dict[str, list[tuple[str, dict[str, str]]]]:
+    """The entries of every coded variable, for `surveys.formats.codebook.codebook_rows`: the
+    options (uncoded texts stay in "other") then the new codes, labelled in both languages."""
+    result: dict[str, list[tuple[str, dict[str, str]]]] = {}
+    for question in coded_questions(survey=survey, schema=schema):
+        codes = open_codes_list(survey=survey, question_code=question.code)
+        entries = [(o.code, {"kk": o.label.kk, "ru": o.label.ru}) for o in question.options]
+        known = set(question.option_by_code)
+        entries += [
+            (c.code, {"kk": c.label_kk, "ru": c.label_ru})
+            for c in codes
+            if c.option_code not in known
+        ]
+        result[question.code] = entries
+    return result

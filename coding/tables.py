@@ -13,7 +13,7 @@ disclosure control can perturb each cell as it perturbs any other (`coding.prote
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from analytics.tables_counts import Choices, multiple_from_counts, single_from_counts
@@ -41,8 +41,28 @@ class CodedCells:
     entries: tuple[CodedEntry, ...]
     respondents: int  # who answered the question
     respondents_key: int
-    coded_respondents: int = 0  # whose text carries at least one code
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def respondent_entries(
+    *,
+    question_type: str,
+    known: Collection[str],
+    other: str | None,
+    chosen: Mapping[int, Collection[str]],
+    coded: Mapping[int, Collection[str]],
+) -> dict[int, tuple[set[str], set[str]]]:
+    """respondent -> (the entries they count in, those of them that came from coding)."""
+    choice = question_type in ("single", "multiple")
+    result: dict[int, tuple[set[str], set[str]]] = {}
+    for respondent, options_chosen in chosen.items():
+        own = set(options_chosen) & set(known)
+        codes = set(coded.get(respondent, ())) & set(known)
+        if choice and (other is None or other not in own):
+            codes = set()  # a text without its "other" ticked is not part of the answer
+        if codes:
+            own.discard(other)  # every text is coded: the respondent leaves "other"
+        result[respondent] = (own | codes, codes - own)
+    return result
 
 
 def coded_cells(
@@ -71,17 +91,9 @@ def coded_cells(
     from_other = dict.fromkeys(entry_codes, 0)
     from_other_key = dict.fromkeys(entry_codes, 0)
     most = 0
-    coded_respondents = 0
-    for respondent, options_chosen in chosen.items():
-        own = set(options_chosen) & known
-        codes = set(coded.get(respondent, ())) & known
-        if choice and (other is None or other not in own):
-            codes = set()  # a text without its "other" ticked is not part of the answer
-        if codes:
-            coded_respondents += 1
-            own.discard(other)  # every text is coded: the respondent leaves "other"
-        added = codes - own
-        entries = own | codes
+    for respondent, (entries, added) in respondent_entries(
+        question_type=question_type, known=known, other=other, chosen=chosen, coded=coded
+    ).items():
         most = max(most, len(entries))
         record = int(keys.get(respondent, 0))
         for code in entries:
@@ -110,7 +122,6 @@ def coded_cells(
         ),
         respondents=len(chosen),
         respondents_key=sum(int(keys.get(r, 0)) for r in chosen),
-        coded_respondents=coded_respondents,
     )
 
 
@@ -142,5 +153,4 @@ def cells_map(cells: CodedCells, change: Callable[[int, int], int]) -> CodedCell
         cells,
         entries=entries,
         respondents=change(cells.respondents, cells.respondents_key),
-        coded_respondents=0,
     )
