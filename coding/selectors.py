@@ -67,6 +67,11 @@ class OpenText:
     def coded(self) -> bool:
         return bool(self.codes)
 
+    @property
+    def language(self) -> str:
+        """The language it was answered in, when every respondent who wrote it used one."""
+        return next(iter(self.languages)) if len(self.languages) == 1 else ""
+
 
 @dataclass(frozen=True)
 class OpenTexts:

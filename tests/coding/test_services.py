@@ -169,3 +169,46 @@ def test_the_same_coded_cell_gets_the_same_noise_every_time(survey):
     )
     assert _coded(survey, exact=False) == _coded(survey, exact=False)
     assert OpenCode.objects.count() == 1
+
+
+def test_the_results_json_gains_coded_only_when_the_survey_has_codes(survey):
+    import json
+    from io import StringIO
+
+    def document():
+        out = StringIO()
+        call_command("results", "mini", "--language", "ru", stdout=out)
+        return json.loads(out.getvalue())
+
+    plain = document()
+    assert "coded" not in plain
+    slow = _code(survey, label_kk="Баяу", label_ru="Медленно")
+    open_codings_assign(
+        survey=survey, question_code="barriers", text_hashes=[text_hash(SECRET)], code_ids=[slow.pk]
+    )
+    with_codes = document()
+    assert {k: v for k, v in with_codes.items() if k != "coded"} == plain
+    table = with_codes["coded"]["barriers"]
+    assert table["coded"] is True and table["type"] == "multiple"
+    entries = _by_code(table)
+    assert (entries["медленно"]["count"], entries["медленно"]["new_code"]) == (3, True)
+    assert entries["медленно"]["label"] == "Медленно"
+    assert entries["other"]["count"] == 3 and entries["other"]["coded_from_other"] == 0
+
+
+def test_the_codebook_lists_the_coded_variable_and_its_codes(survey):
+    from coding.selectors import codebook_coded_get
+    from surveys.formats.codebook import codebook_rows
+
+    schema = survey_schema_get(survey=survey)
+    assert codebook_rows(schema=schema, coded=codebook_coded_get(survey=survey, schema=schema)) == (
+        codebook_rows(schema=schema)
+    )
+    _code(survey, label_kk="Баяу", label_ru="Медленно")
+    rows = codebook_rows(schema=schema, coded=codebook_coded_get(survey=survey, schema=schema))
+    variables = [row["variable"] for row in rows]
+    assert variables.index("barriers.coded") == variables.index("barriers.other") + 1
+    row = rows[variables.index("barriers.coded")]
+    assert row["type"] == "coded"
+    assert row["values"][-1] == {"code": "медленно", "label": {"kk": "Баяу", "ru": "Медленно"}}
+    assert [v["code"] for v in row["values"][:2]] == ["perception", "language"]
