@@ -116,9 +116,7 @@ def test_the_results_page_shows_the_coded_table_to_the_researcher(survey, resear
     assert 'data-code="медленно"' in section or "Баяу" in section
 
 
-def test_every_coding_url_refuses_whoever_may_not_read_the_texts(
-    survey, coded, analyst, stranger
-):
+def test_every_coding_url_refuses_whoever_may_not_read_the_texts(survey, coded, analyst, stranger):
     before = _state()
     for method, target, data in _urls(coded.pk):
         anonymous = getattr(Client(), method)(target, data)
@@ -150,9 +148,8 @@ def test_an_aggregates_only_viewer_never_meets_a_text(survey, coded, analyst):
     assert "\r\nбаяу,Баяу," in csv_body  # the coded table, its new code
     xlsx = analyst.get(reverse("analytics:tables", args=["mini", "xlsx"]))
     book = openpyxl.load_workbook(io.BytesIO(xlsx.content))
-    cells = " ".join(
-        str(c) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for c in row
-    )
+    rows = [row for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)]
+    cells = " ".join(str(c) for row in rows for c in row)
     _no_text(cells, "xlsx")
     assert "barriers.coded" in book.sheetnames
     crosstab = analyst.get(
