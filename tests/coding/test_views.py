@@ -167,6 +167,9 @@ def test_an_aggregates_only_viewer_never_meets_a_text(survey, coded, analyst):
         response = analyst.get(path)
         _no_text(response.content.decode(), path)
     assert analyst.get("/api/v1/surveys/mini/responses/").status_code in (403, 404)
+    coded_api = analyst.get("/api/v1/surveys/mini/results/").json()["coded"]["barriers"]
+    k = survey.min_cell_size
+    assert all(o["count"] == 0 or o["count"] >= k for o in coded_api["options"])
 
 
 def test_the_tables_download_lists_the_coded_table_after_the_others(survey, researcher, coded):
