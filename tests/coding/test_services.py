@@ -212,3 +212,30 @@ def test_the_codebook_lists_the_coded_variable_and_its_codes(survey):
     assert row["type"] == "coded"
     assert row["values"][-1] == {"code": "медленно", "label": {"kk": "Баяу", "ru": "Медленно"}}
     assert [v["code"] for v in row["values"][:2]] == ["perception", "language"]
+
+
+def test_the_coded_crosstab_counts_the_coded_entries_by_group(survey):
+    from analytics.crosstab import crosstab_compute
+
+    slow = _code(survey, label_kk="Баяу", label_ru="Медленно")
+    open_codings_assign(
+        survey=survey, question_code="barriers", text_hashes=[text_hash(SECRET)], code_ids=[slow.pk]
+    )
+    schema = survey_schema_get(survey=survey)
+    table = crosstab_compute(
+        survey=survey,
+        schema=schema,
+        filters={},
+        question="barriers.coded",
+        by="level",
+        language="ru",
+        exact=True,
+    )
+    rows = {row["code"]: row["counts"] for row in table["rows"]}
+    columns = [column["code"] for column in table["columns"]]
+    central = columns.index("central")
+    assert rows["медленно"][central] == 3
+    assert rows["other"][central] == 3  # "медленно" twice and the Kazakh text: not coded
+    assert rows["perception"][central] == 9
+    assert table["multiple_response"] is True
+    assert "(" in table["question_text"]

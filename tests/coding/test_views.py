@@ -193,3 +193,36 @@ def test_the_crosstab_takes_the_coded_question_as_rows(survey, researcher, coded
     html = page.content.decode()
     assert page.status_code == 200 and 'id="crosstab"' in html
     assert "Баяу" in html
+
+
+def test_the_coding_page_speaks_kazakh(survey, coded):
+    from django.contrib.auth import get_user_model
+    from django.utils import translation
+
+    client = Client(HTTP_ACCEPT_LANGUAGE="kk")
+    client.force_login(get_user_model().objects.get(username="rita"))
+    html = client.get(reverse("coding:question", args=["mini", "barriers"])).content.decode()
+    assert '<html lang="kk"' in html or 'lang="kk"' in html
+    assert "Тіл білмейді" in html
+    with translation.override("kk"):
+        assert translation.gettext("Code book") in html
+
+
+def test_a_change_of_the_coding_shows_at_once_on_the_results_page(survey, researcher, coded):
+    client, _user = researcher
+
+    def other_count():
+        html = client.get(reverse("analytics:results", args=["mini"])).content.decode()
+        section = html.split('id="coded-barriers"')[1]
+        row = section.split('data-code="other"')[1]
+        return int(row.split('<td class="text-end">')[1].split("<")[0])
+
+    assert other_count() == 1
+    language = OpenCode.objects.get(code="language")
+    open_codings_assign(
+        survey=survey,
+        question_code="barriers",
+        text_hashes=[text_hash("Тіл білмейді")],
+        code_ids=[language.pk],
+    )
+    assert other_count() == 0
