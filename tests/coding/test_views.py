@@ -226,3 +226,25 @@ def test_a_change_of_the_coding_shows_at_once_on_the_results_page(survey, resear
         code_ids=[language.pk],
     )
     assert other_count() == 0
+
+
+def test_the_coding_page_reads_a_fixed_number_of_queries(survey, researcher, coded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from surveys.services import response_create
+    from tests.coding.conftest import BASE
+
+    client, _user = researcher
+    target = reverse("coding:question", args=["mini", "barriers"])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(target).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for n in range(15):
+        data = {**BASE, "barriers": "other", "barriers.other": f"Текст номер {n}"}
+        response_create(survey=survey, data=data, language="ru", source="web")
+    assert queries() == before
