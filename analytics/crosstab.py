@@ -7,6 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from coding.crosstab import coded_pairs_get
 from surveys.models import Survey
 from surveys.schema import SurveySchema
 
@@ -54,7 +55,11 @@ def crosstab_compute(
     """
     if not question or not by:
         return None
-    q, b = schema.questions.get(question), schema.questions.get(by)
+    coded = coded_pairs_get(
+        survey=survey, schema=schema, filters=filters, question=question, by=by, language=language
+    )
+    q = coded[0] if coded else schema.questions.get(question)
+    b = schema.questions.get(by)
     if q is None or not q.is_choice:
         raise FilterError(
             _("“%(code)s” is not a choice question of this survey.") % {"code": question}
@@ -64,7 +69,13 @@ def crosstab_compute(
             _("“%(code)s” cannot split the respondents: choose another single choice question.")
             % {"code": by}
         )
-    pairs = pair_counts_get(survey=survey, schema=schema, filters=filters, question=question, by=by)
+    pairs = (
+        coded[1]
+        if coded
+        else pair_counts_get(
+            survey=survey, schema=schema, filters=filters, question=question, by=by
+        )
+    )
     if exact:
         table = t.crosstab_from_counts(
             question=q.code,

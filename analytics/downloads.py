@@ -8,6 +8,7 @@ from typing import IO, Any
 from django.http import HttpResponse
 from django.utils import translation
 
+from coding.results import coded_tables_named
 from surveys.models import Survey
 from surveys.schema import SurveySchema
 
@@ -37,6 +38,15 @@ def tables_write(
     tables = tables_localize(shown.tables or {}, schema, language)
     titles = {code: question_title(schema.questions[code], language) for code in tables}
     scales = {code: scale_labels(schema.questions[code], language) for code in tables}
+    coded, coded_titles = coded_tables_named(
+        survey=snapshot.survey,
+        schema=schema,
+        filters=snapshot.filters,
+        language=language,
+        exact=exact,
+        titles=titles,
+    )
+    tables, titles = tables | coded, titles | coded_titles
     write = tables_csv if fmt == "csv" else tables_xlsx
     with translation.override(language):
         note = None if exact else protection_note(shown.parameters)

@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
+from coding.selectors import codebook_coded_get
 from surveys.formats.codebook import codebook_csv, codebook_rows
 from surveys.selectors import survey_schema_get
 
@@ -78,7 +79,8 @@ class Codebook(APIView):
         if fmt not in FORMATS:
             raise Http404
         survey, _level = survey_visible(request=request, slug=slug)
-        rows = codebook_rows(schema=survey_schema_get(survey=survey))
+        schema = survey_schema_get(survey=survey)
+        rows = codebook_rows(schema=schema, coded=codebook_coded_get(survey=survey, schema=schema))
         audit_record(
             user=request.user,
             action=AuditEvent.Action.API_CODEBOOK,

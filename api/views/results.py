@@ -22,6 +22,7 @@ from analytics.disclosure import protection_note, refusal_message, viewer_result
 from analytics.models import JobStatus
 from analytics.presentation import results_document
 from analytics.services import BROKER_DOWN, results_request
+from coding.results import coded_document
 from surveys.selectors import survey_schema_get
 
 from ..access import audit_detail, survey_visible
@@ -84,6 +85,9 @@ class Results(APIView):
             tables=shown.tables or {},
             schema=schema,
             language=language,
+        )
+        body |= coded_document(
+            survey=survey, schema=schema, filters=filters, language=language, exact=exact
         )
         body["access"] = level
         body["computed_at"] = snapshot.computed_at

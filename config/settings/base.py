@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "accounts",
     "surveys",
     "analytics",
+    "coding",
     "api",
 ]
 

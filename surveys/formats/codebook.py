@@ -14,9 +14,11 @@ them flat, one line per variable. Pure: no request, no query, no file of its own
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+from django.utils import translation
+from django.utils.translation import gettext as _
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -40,8 +42,17 @@ class TextSink(Protocol):
     def write(self, text: str, /) -> object: ...
 
 
-def codebook_rows(*, schema: SurveySchema) -> list[Row]:
-    """One dict per wide column, in the order of the response files; see the module's doc."""
+# question code -> its coded variable's entries: (code, {"kk": label, "ru": label}) in order.
+CodedEntries = Mapping[str, Sequence[tuple[str, dict[str, str]]]]
+CODED_SUFFIX = "coded"
+
+
+def codebook_rows(*, schema: SurveySchema, coded: CodedEntries | None = None) -> list[Row]:
+    """One dict per wide column, in the order of the response files; see the module's doc.
+
+    `coded` (the coding app's code books) adds after a question's rows the row of its coded
+    variable `<question>.coded` (type "coded"): a derived variable, not a column of the files.
+    """
     labelled = {language: sav_variables(schema=schema, language=language) for language in LANGUAGES}
     spss: dict[str, list[str]] = {}
     for variable in labelled["kk"]:
@@ -66,6 +77,8 @@ def codebook_rows(*, schema: SurveySchema) -> list[Row]:
     ]
     for question in schema.ordered_questions():
         rows.extend(_question_rows(schema, question))
+        if coded and question.code in coded:
+            rows.append(_coded_row(question, coded[question.code]))
     for row in rows:
         row["spss"] = spss.get(row["variable"], [])
     return rows
@@ -223,6 +236,21 @@ def _question_rows(schema: SurveySchema, q: QuestionSpec) -> list[Row]:
             )
         )
     return rows
+
+
+def _coded_row(q: QuestionSpec, entries: Sequence[tuple[str, dict[str, str]]]) -> Row:
+    text = {}
+    for lang in LANGUAGES:
+        with translation.override(lang):
+            text[lang] = f"{q.text.get(lang)} ({_('Coded: options + coded other answers')})"
+    return _row(
+        f"{q.code}.{CODED_SUFFIX}",
+        kind="coded",
+        text=text,
+        question=q.code,
+        section=q.section,
+        values=[_value(code, dict(label)) for code, label in entries],
+    )
 
 
 def _row(

@@ -11,6 +11,7 @@ from analytics.presentation import results_document
 from analytics.selectors import FilterError, filters_normalize
 from analytics.services import results_request
 from analytics.tasks import compute_results
+from coding.results import coded_document
 from surveys.models import LANGUAGES, Survey
 from surveys.selectors import survey_schema_get
 
@@ -67,6 +68,9 @@ class Command(BaseCommand):
                 tables=snapshot.tables,
                 schema=schema,
                 language=language,
+            )
+            document |= coded_document(
+                survey=survey, schema=schema, filters=filters, language=language
             )
             text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
             if output:
