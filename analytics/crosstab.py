@@ -13,6 +13,7 @@ from surveys.schema import SurveySchema
 
 from . import tables as t
 from .disclosure import crosstab_protect
+from .inference import ci_annotate, crosstab_letters
 from .selectors import (
     FilterError,
     Filters,
@@ -47,11 +48,12 @@ def crosstab_compute(
     by: str,
     language: str,
     exact: bool,
+    ci: float | None = None,
 ) -> dict[str, Any] | None:
     """The table in `language`, or None until both questions are chosen.
 
     `exact` for microdata users; anyone else gets `disclosure.crosstab_protect`'s table, which
-    may be a refusal (``{"refused": ...}``).
+    may be a refusal (``{"refused": ...}``). Column letters always; intervals at level `ci`.
     """
     if not question or not by:
         return None
@@ -107,12 +109,20 @@ def crosstab_compute(
         )
         if table.get("refused"):
             return table
+    # From the figures the viewer sees: perturbed counts for an aggregates-only viewer.
+    table = crosstab_letters(table)
+    if ci is not None:
+        table = ci_annotate(table, level=ci)
     test = table.get("test") or {}
     test["notes"] = [str(NOTES[code]) for code in test.get("note_codes", []) if code in NOTES]
     for row in table.get("rows", []):
+        lows = row.get("ci_lows") or [None] * len(row["counts"])
+        highs = row.get("ci_highs") or [None] * len(row["counts"])
         row["cells"] = [
-            {"count": count, "percent": percent}
-            for count, percent in zip(row["counts"], row["percents"], strict=True)
+            {"count": count, "percent": percent, "sig": sig, "ci_low": low, "ci_high": high}
+            for count, percent, sig, low, high in zip(
+                row["counts"], row["percents"], row["sig"], lows, highs, strict=True
+            )
         ]
     table["question_text"] = q.text.get(language)
     table["by_text"] = b.text.get(language)

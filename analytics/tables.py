@@ -142,17 +142,23 @@ def rating_table(
 def number_table(
     frame: pd.DataFrame, *, k: int | None = None, question: str | None = None
 ) -> Table:
-    """n, mean, median, quartiles (pandas' linear interpolation), min and max of a number."""
+    """n, mean, median, quartiles (pandas' linear interpolation), min, max and sd of a number.
+
+    ``sd`` (ddof=1, None below 2 values) comes last: the confidence interval of the mean needs it.
+    """
     values = _slice(frame, question)["value"].dropna()
     n = len(values)
     keys = ("mean", "median", "q1", "q3", "min", "max")
     if small(n, k):
-        return {"type": "number", "n": None} | dict.fromkeys(keys) | {"suppressed": True}
-    table: Table = {"type": "number", "n": n} | dict.fromkeys(keys)
+        blank = {"type": "number", "n": None} | dict.fromkeys(keys)
+        return blank | {"sd": None, "suppressed": True}
+    table: Table = {"type": "number", "n": n} | dict.fromkeys(keys) | {"sd": None}
     if n:
         q1, median, q3 = values.quantile([0.25, 0.5, 0.75]).tolist()
         stats = (values.mean(), median, q1, q3, values.min(), values.max())
         table |= {key: round2(float(x)) for key, x in zip(keys, stats, strict=True)}
+    if n >= 2:
+        table["sd"] = round2(float(values.std(ddof=1)))
     if k is not None and k > 1:
         table |= {"min": None, "max": None}  # one respondent's value each
     return table

@@ -254,6 +254,7 @@ def test_number_quartiles_use_linear_interpolation():
         "q3": 4.0,
         "min": 1.0,
         "max": 10.0,
+        "sd": 3.54,
     }
     four = number_table(answer_frame(fact(i, "years", value=v) for i, v in enumerate([1, 2, 3, 4])))
     assert (four["q1"], four["median"], four["q3"]) == (1.75, 2.5, 3.25)
