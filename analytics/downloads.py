@@ -14,6 +14,7 @@ from surveys.schema import SurveySchema
 
 from .disclosure import protection_note, viewer_results
 from .exports import tables_csv, tables_xlsx
+from .inference import ci_annotate
 from .models import ResultSnapshot
 from .presentation import question_title, scale_labels, tables_localize
 
@@ -32,10 +33,16 @@ def tables_write(
     out: IO[Any],
     k: int,
     exact: bool = True,
+    ci: float | None = None,
 ) -> None:
-    """The snapshot's tables as a file: exact, or as an aggregates-only viewer sees them."""
+    """The snapshot's tables as a file: exact, or as an aggregates-only viewer sees them.
+
+    `ci`: a confidence level (0.95): the intervals are added as columns.
+    """
     shown = viewer_results(snapshot=snapshot, exact=exact, k=k)
     tables = tables_localize(shown.tables or {}, schema, language)
+    if ci is not None:
+        tables = {code: ci_annotate(table, level=ci) for code, table in tables.items()}
     titles = {code: question_title(schema.questions[code], language) for code in tables}
     scales = {code: scale_labels(schema.questions[code], language) for code in tables}
     coded, coded_titles = coded_tables_named(
@@ -69,6 +76,7 @@ def tables_response(
     fmt: str,
     language: str,
     exact: bool,
+    ci: float | None = None,
 ) -> HttpResponse:
     if fmt not in CONTENT_TYPES:
         from django.http import Http404
@@ -83,6 +91,7 @@ def tables_response(
         out=buffer,
         k=survey.min_cell_size,
         exact=exact,
+        ci=ci,
     )
     body = buffer.getvalue()
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])

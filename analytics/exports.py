@@ -22,6 +22,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
+from .exports_ci import ci_columns_add
+
 DASH = "—"
 HIDDEN = object()  # a suppressed figure, until it is written as DASH
 # Spreadsheets read the fullwidth signs as formula starts too (the rule of surveys/formats/io).
@@ -139,6 +141,7 @@ def _blocks(
         for key, table in tables.items():
             build = builders.get(table.get("type"), _other)
             block = build(table, titles.get(key) or key, (scale_labels or {}).get(key, {}))
+            ci_columns_add(block, table, HIDDEN)  # only for a table with ``ci_level``
             if table.get("suppressed") or any(c is HIDDEN for row in block.rows for c in row):
                 block.notes.append(note)
             if extra_note:

@@ -7,6 +7,8 @@ from typing import Any
 
 from surveys.schema import QuestionSpec, SurveySchema
 
+from .inference import ci_annotate
+
 # The paper's two tables lead every results page.
 LEADING = ("channel_effectiveness", "barriers")
 
@@ -53,10 +55,16 @@ def results_document(
     tables: dict[str, Any],
     schema: SurveySchema,
     language: str,
+    ci: float | None = None,
 ) -> dict[str, Any]:
-    """The JSON contract of `manage.py results`: one table per closed question."""
+    """The JSON contract of `manage.py results`: one table per closed question.
+
+    `ci` (0.90, 0.95, 0.99): each table gains its confidence intervals (docs/api.md).
+    """
     localized = tables_localize(tables, schema, language)
     closed = {code: table for code, table in localized.items() if table.get("type") != "number"}
+    if ci is not None:
+        closed = {code: ci_annotate(table, level=ci) for code, table in closed.items()}
     return {"survey": slug, "respondents": respondents, "filters": filters, "tables": closed}
 
 

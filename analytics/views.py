@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.audit import audit_record
@@ -26,6 +27,7 @@ from . import downloads
 from .crosstab import crosstab_compute
 from .disclosure import Parameters, protection_note, refusal_message, viewer_results
 from .exporting import export_file_response
+from .inference import ci_annotate, ci_level_parse
 from .models import ExportJob, JobStatus
 from .presentation import composition_from_tables, tables_localize
 from .selectors import FilterError, Filters, filters_normalize
@@ -64,6 +66,17 @@ def _filters(request: HttpRequest, schema: SurveySchema) -> Filters:
     return filters_normalize(schema=schema, raw=raw)
 
 
+def _ci(request: HttpRequest) -> float | None:
+    """`ci=95` (or 90, 99): the level of the confidence intervals asked for; none without it."""
+    try:
+        return ci_level_parse(request.GET.get("ci"))
+    except ValueError:
+        # A FilterError is answered by `_bad_filter_refused` with the 400 page.
+        raise FilterError(
+            _("Confidence intervals are shown at the 90%, 95% or 99% level: use ci=90, 95 or 99.")
+        ) from None
+
+
 def _bad_filter_refused(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A filter the survey does not have (from `_filters`, or met later by the service) is
     answered with the bad-filter page, 400, by whichever results view it reached."""
@@ -80,6 +93,12 @@ def _bad_filter_refused(view: Callable[..., HttpResponse]) -> Callable[..., Http
     return wrapper
 
 
+def _without_ci(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("ci", None)
+    return params.urlencode()
+
+
 @login_required
 def results_index(request: HttpRequest) -> HttpResponse:
     surveys = surveys_with_results_for(user=request.user).order_by("slug")
@@ -92,6 +111,7 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     survey = _survey(request, slug)
     schema = survey_schema_get(survey=survey)
     filters = _filters(request, schema)
+    ci = _ci(request)
     snapshot = results_request(survey=survey, filters=filters)
     language = _language()
     exact = survey_microdata_allowed(user=request.user, survey=survey)
@@ -110,6 +130,10 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         "k": k,
         "microdata": exact,
     }
+    if ci is not None:
+        context |= {"ci": round(ci * 100), "ci_query": _without_ci(request)}
+    else:
+        context["ci_query"] = request.GET.urlencode()
     # A snapshot from before the disclosure control has exact tables only: wait for its
     # recomputation (already queued by results_request) rather than show them.
     if snapshot.tables is None or (not exact and snapshot.protected is None):
@@ -120,6 +144,8 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
         context["refusal"] = refusal_message(shown.refused, k=k)
         return render(request, "analytics/results.html", context)
     tables = tables_localize(shown.tables or {}, schema, language)
+    if ci is not None:
+        tables = {code: ci_annotate(table, level=ci) for code, table in tables.items()}
     context["blocks"] = charts_for(tables, schema, language, k)
     context["composition"] = composition_from_tables(tables, schema, language, shown.respondents)
     context["contents"] = results_contents(
@@ -136,6 +162,7 @@ def crosstab(request: HttpRequest, slug: str) -> HttpResponse:
     language = _language()
     exact = survey_microdata_allowed(user=request.user, survey=survey)
     filters = _filters(request, schema)
+    ci = _ci(request)
     table = crosstab_compute(
         survey=survey,
         schema=schema,
@@ -144,11 +171,13 @@ def crosstab(request: HttpRequest, slug: str) -> HttpResponse:
         by=request.GET.get("by", ""),
         language=language,
         exact=exact,
+        ci=ci,
     )
     context = {
         "survey": survey,
         "lang": language,
         "table": table,
+        "ci": None if ci is None else round(ci * 100),
         "filters": filters,
         "choices": filter_choices(schema, language, filters),
         "k": survey.min_cell_size,
@@ -174,6 +203,7 @@ def tables_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     survey = _survey(request, slug)
     schema = survey_schema_get(survey=survey)
     filters = _filters(request, schema)
+    ci = _ci(request)
     snapshot = results_request(survey=survey, filters=filters)
     if snapshot.status != JobStatus.COMPLETE:
         return redirect(reverse("analytics:results", args=[slug]) + "?" + request.GET.urlencode())
@@ -185,7 +215,13 @@ def tables_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         context = {"survey": survey, "lang": language, "message": message}
         return render(request, "analytics/bad_filter.html", context, status=403)
     response = downloads.tables_response(
-        survey=survey, schema=schema, snapshot=snapshot, fmt=fmt, language=language, exact=exact
+        survey=survey,
+        schema=schema,
+        snapshot=snapshot,
+        fmt=fmt,
+        language=language,
+        exact=exact,
+        ci=ci,
     )
     detail = {"format": fmt, "filters": filters, "language": language}
     audit_record(

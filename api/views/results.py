@@ -19,6 +19,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditEvent
 from accounts.permissions import MICRODATA
 from analytics.disclosure import protection_note, refusal_message, viewer_results
+from analytics.inference import ci_level_parse
 from analytics.models import JobStatus
 from analytics.presentation import results_document
 from analytics.services import BROKER_DOWN, results_request
@@ -30,6 +31,17 @@ from ..errors import ApiError
 from ..params import filters_get, language_get
 
 RETRY_AFTER_SECONDS = 2
+
+
+def _ci_get(raw: str | None) -> float | None:
+    """`ci=90|95|99`, the level of the confidence intervals; None without it."""
+    try:
+        return ci_level_parse(raw)
+    except ValueError:
+        message = _(
+            "Confidence intervals are shown at the 90%, 95% or 99% level: use ci=90, 95 or 99."
+        )
+        raise ApiError(code="invalid_ci", message=message, status_code=400) from None
 
 
 class Results(APIView):
@@ -46,6 +58,12 @@ class Results(APIView):
                 "f", str, many=True, description="QUESTION:OPTION; repeat for more options."
             ),
             OpenApiParameter("language", str, enum=["kk", "ru"]),
+            OpenApiParameter(
+                "ci",
+                str,
+                enum=["90", "95", "99"],
+                description="Add confidence intervals at this level (ci_low, ci_high, ...).",
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
     )
@@ -54,6 +72,7 @@ class Results(APIView):
         schema = survey_schema_get(survey=survey)
         filters = filters_get(schema=schema, items=request.query_params.getlist("f"))
         language = language_get(request.query_params)
+        ci = _ci_get(request.query_params.get("ci"))
         snapshot = results_request(survey=survey, filters=filters)
         exact = level == MICRODATA
         # A snapshot from before the disclosure control has no protected tables yet: wait for
@@ -85,6 +104,7 @@ class Results(APIView):
             tables=shown.tables or {},
             schema=schema,
             language=language,
+            ci=ci,
         )
         body |= coded_document(
             survey=survey, schema=schema, filters=filters, language=language, exact=exact

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from analytics.downloads import tables_write
+from analytics.inference import LEVELS, ci_level_parse
 from analytics.models import JobStatus
 from analytics.presentation import results_document
 from analytics.selectors import FilterError, filters_normalize
@@ -35,8 +36,14 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
         parser.add_argument("-o", "--output", type=Path)
         parser.add_argument("--language", choices=LANGUAGES, help="Labels' language.")
+        parser.add_argument(
+            "--ci",
+            choices=sorted(LEVELS),
+            help="Add confidence intervals at this level (%%): ci_low, ci_high, ... (docs/api.md).",
+        )
 
-    def handle(self, *args, slug, filter, format, output, language, **options) -> None:
+    def handle(self, *args, slug, filter, format, output, language, ci, **options) -> None:
+        level = ci_level_parse(ci)
         survey = Survey.objects.filter(slug=slug).first()
         if survey is None:
             raise CommandError(f"No survey with the slug “{slug}”.")
@@ -68,6 +75,7 @@ class Command(BaseCommand):
                 tables=snapshot.tables,
                 schema=schema,
                 language=language,
+                ci=level,
             )
             document |= coded_document(
                 survey=survey, schema=schema, filters=filters, language=language
@@ -89,6 +97,7 @@ class Command(BaseCommand):
                 language=language,
                 out=buffer,
                 k=survey.min_cell_size,
+                ci=level,
             )
             self.stdout.write(buffer.getvalue(), ending="")
             return
@@ -103,4 +112,5 @@ class Command(BaseCommand):
                 language=language,
                 out=out,
                 k=survey.min_cell_size,
+                ci=level,
             )
