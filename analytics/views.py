@@ -72,9 +72,7 @@ def _ci(request: HttpRequest) -> float | None:
         return ci_level_parse(request.GET.get("ci"))
     except ValueError:
         # A FilterError is answered by `_bad_filter_refused` with the 400 page.
-        raise FilterError(
-            _("Confidence intervals are shown at the 90%, 95% or 99% level: use ci=90, 95 or 99.")
-        ) from None
+        raise FilterError(_("The confidence level is 90, 95 or 99 (for example ci=95).")) from None
 
 
 def _bad_filter_refused(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -38,9 +38,7 @@ def _ci_get(raw: str | None) -> float | None:
     try:
         return ci_level_parse(raw)
     except ValueError:
-        message = _(
-            "Confidence intervals are shown at the 90%, 95% or 99% level: use ci=90, 95 or 99."
-        )
+        message = _("The confidence level is 90, 95 or 99 (for example ci=95).")
         raise ApiError(code="invalid_ci", message=message, status_code=400) from None
 
 

@@ -17,7 +17,7 @@ from surveys.services import response_create
 from tests.analytics.test_views import BASE, analyst, client_for, owner, survey, url  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
-BAD_LEVEL = "Confidence intervals are shown at the 90%, 95% or 99% level: use ci=90, 95 or 99."
+BAD_LEVEL = "The confidence level is 90, 95 or 99 (for example ci=95)."
 
 
 def test_results_page_shows_intervals_only_when_asked(survey, owner):  # noqa: F811

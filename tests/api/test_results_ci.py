@@ -57,9 +57,7 @@ def test_another_level_is_a_400_in_the_callers_language(world, as_, bad):
     error = answer.json()["error"]
     assert error["code"] == "invalid_ci"
     with translation.override("ru"):
-        assert error["message"] == _(
-            "Confidence intervals are shown at the 90%, 95% or 99% level: use ci=90, 95 or 99."
-        )
+        assert error["message"] == _("The confidence level is 90, 95 or 99 (for example ci=95).")
 
 
 def test_attackers_get_nothing_with_ci(world, as_):
