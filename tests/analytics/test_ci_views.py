@@ -22,7 +22,10 @@ BAD_LEVEL = "The confidence level is 90, 95 or 99 (for example ci=95)."
 
 def test_results_page_shows_intervals_only_when_asked(survey, owner):  # noqa: F811
     plain = owner.get(url("results")).content.decode()
-    assert 'class="d-block text-body-secondary ci"' not in plain and 'id="ci-legend"' not in plain
+    assert (
+        'class="d-block small text-body-secondary ci"' not in plain
+        and 'id="ci-legend"' not in plain
+    )
     assert 'id="ci-toggle"' in plain and "ci=95" in plain
     page = owner.get(url("results") + "?ci=95").content.decode()
     assert 'id="ci-legend"' in page
@@ -86,6 +89,6 @@ def test_crosstab_letters_and_legend(survey, owner):  # noqa: F811
     assert re.findall(r'column-letter">([A-Z]+)<', page) == ["A", "B"]
     # 6 of 6 central chose "perception", 0 of 7 local: central (A) exceeds local (B).
     assert re.search(r'class="sig"[^>]*>B<', page)
-    assert 'class="d-block text-body-secondary ci"' not in page
+    assert 'class="d-block small text-body-secondary ci"' not in page
     with_ci = owner.get(url("crosstab") + "?q=barriers&by=level&ci=95").content.decode()
-    assert 'id="ci-legend"' in with_ci and 'class="d-block text-body-secondary ci"' in with_ci
+    assert 'id="ci-legend"' in with_ci and 'class="d-block small text-body-secondary ci"' in with_ci
