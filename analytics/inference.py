@@ -161,7 +161,7 @@ def crosstab_letters(table: Table, *, alpha: float = ALPHA) -> Table:
         column["letter"] = name
     weighted = bool(table.get("weighted"))
     if weighted:
-        sizes = [c.get("n_eff") for c in columns]
+        sizes = [c.get("n_eff") or c.get("respondents") for c in columns]
         counts = [
             [
                 None if p is None or s is None else p / 100 * s
@@ -196,23 +196,24 @@ def ci_annotate(table: Table, *, level: float) -> Table:
     table = copy.deepcopy(table)
     kind = table.get("type")
     whole = bool(table.get("suppressed"))
-    n_eff = table.get("n_eff") if table.get("weighted") else None
+    weighted = bool(table.get("weighted"))
+    n_eff = table.get("n_eff") if weighted else None
     if kind in ("single", "multiple"):
         key = "percent" if kind == "single" else "percent_of_respondents"
-        _options(table, key, n_eff or table.get("respondents"), level, whole, n_eff is not None)
+        _options(table, key, n_eff or table.get("respondents"), level, whole, weighted)
     elif kind == "composition":
         for variable in table.get("variables") or []:
-            size = (variable.get("n_eff") or n_eff) if table.get("weighted") else None
+            size = (variable.get("n_eff") or n_eff) if weighted else None
             gone = whole or bool(variable.get("suppressed"))
             base = size or variable.get("respondents")
-            _options(variable, "percent", base, level, gone, size is not None)
+            _options(variable, "percent", base, level, gone, weighted)
     elif kind == "matrix":
         for row in table.get("rows") or []:
-            _scale(row, level, whole, bool(table.get("weighted")))
+            _scale(row, level, whole, weighted)
     elif kind == "rating":
-        _scale(table, level, whole, bool(table.get("weighted")))
+        _scale(table, level, whole, weighted)
     elif kind == "number":
-        n = n_eff or table.get("n")
+        n = n_eff or table.get("n")  # a weighted mean on n_eff
         low, high = mean_interval(table.get("mean"), table.get("sd"), n, level)
         table |= {"mean_ci_low": _r2(low), "mean_ci_high": _r2(high)}
     elif kind == "number_ranges":
@@ -264,7 +265,7 @@ def _top2_share(row: Table) -> float | None:
 def _crosstab(table: Table, level: float) -> None:
     columns = table.get("columns") or []
     weighted = bool(table.get("weighted"))
-    sizes = [c.get("n_eff") if weighted else c.get("respondents") for c in columns]
+    sizes = [(weighted and c.get("n_eff")) or c.get("respondents") for c in columns]
     for row in table.get("rows") or []:
         flags = _flags(row, len(columns))
         counts = row.get("counts") or [None] * len(columns)

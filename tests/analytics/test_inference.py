@@ -349,3 +349,24 @@ def test_crosstab_intervals_parallel_to_percents():
         ):
             assert (low is None and high is None) == (percent is None)
     assert protected["rows"][0]["ci_lows"][0] is None  # the 3 is withheld
+
+
+def test_weighted_scale_rows_and_crosstab_use_their_n_eff():
+    row = {"code": "r", "counts": {"1": 10, "2": 30}, "n": 40, "mean": 1.6, "sd": 0.5}
+    row |= {"top2_percent": 100.0, "n_eff": 25.0, "percents": {"1": 40.0, "2": 60.0}}
+    table = {"type": "matrix", "weighted": "w", "n_eff": 25.0, "respondents": 40, "rows": [row]}
+    shown = ci_annotate(table, level=0.95)["rows"][0]
+    low, high = stats.t.interval(0.95, 24, loc=1.6, scale=0.5 / np.sqrt(25))
+    assert (shown["mean_ci_low"], shown["mean_ci_high"]) == (round(low, 2), round(high, 2))
+    crosstab = {
+        "type": "crosstab",
+        "weighted": "w",
+        "columns": [{"respondents": 50, "n_eff": 30.5}, {"respondents": 40, "n_eff": 20.0}],
+        "rows": [{"counts": [10, 20], "percents": [35.0, 45.0], "suppressed": [False, False]}],
+    }
+    line = ci_annotate(crosstab, level=0.90)["rows"][0]
+    ref = proportion_confint(0.35 * 30.5, 30.5, alpha=0.10, method="wilson")
+    assert (line["ci_lows"][0], line["ci_highs"][0]) == (
+        round(100 * ref[0], 1),
+        round(100 * ref[1], 1),
+    )
