@@ -6,6 +6,7 @@ import csv
 import io
 import re
 
+import openpyxl
 import pytest
 from django.test import Client
 from django.utils import translation
@@ -92,3 +93,18 @@ def test_crosstab_letters_and_legend(survey, owner):  # noqa: F811
     assert 'class="d-block small text-body-secondary ci"' not in page
     with_ci = owner.get(url("crosstab") + "?q=barriers&by=level&ci=95").content.decode()
     assert 'id="ci-legend"' in with_ci and 'class="d-block small text-body-secondary ci"' in with_ci
+
+
+def test_xlsx_download_with_ci_has_interval_columns(survey, owner):  # noqa: F811
+    book = openpyxl.load_workbook(io.BytesIO(owner.get(url("tables", "xlsx") + "?ci=99").content))
+    rows = list(book["barriers"].iter_rows(values_only=True))
+    header = [cell for cell in rows[1] if cell is not None]
+    plain = openpyxl.load_workbook(io.BytesIO(owner.get(url("tables", "xlsx")).content))
+    old_header = [c for c in list(plain["barriers"].iter_rows(values_only=True))[1] if c]
+    assert header[: len(old_header)] == old_header and len(header) == len(old_header) + 2
+    perception = next(row for row in rows if row[0] == "perception")
+    low, high = proportion_confint(6, 7, alpha=0.01, method="wilson")
+    assert perception[len(old_header) : len(old_header) + 2] == (
+        round(100 * low, 1),
+        round(100 * high, 1),
+    )
