@@ -14,6 +14,9 @@ from django.utils.translation import gettext as _
 from statsmodels.stats.proportion import proportion_confint
 
 from accounts.roles import RESEARCHER
+from analytics.crosstab import crosstab_compute
+from analytics.inference import column_tests
+from surveys.selectors import survey_schema_get
 from surveys.services import response_create
 from tests.analytics.test_views import BASE, analyst, client_for, owner, survey, url  # noqa: F401
 
@@ -108,3 +111,32 @@ def test_xlsx_download_with_ci_has_interval_columns(survey, owner):  # noqa: F81
         round(100 * low, 1),
         round(100 * high, 1),
     )
+
+
+def test_the_analysts_crosstab_letters_come_from_the_perturbed_counts(survey, analyst):  # noqa: F811
+    for _i in range(6):
+        response_create(
+            survey=survey,
+            data={**BASE, "level": "local", "body": None, "barriers": "gender"},
+            language="ru",
+            source="web",
+        )
+    table = crosstab_compute(
+        survey=survey,
+        schema=survey_schema_get(survey=survey),
+        filters={},
+        question="barriers",
+        by="level",
+        language="ru",
+        exact=False,
+        ci=0.95,
+    )
+    sizes = [c["respondents"] for c in table["columns"]]
+    assert [c["letter"] for c in table["columns"]] == ["A", "B"]
+    counts = [row["counts"] for row in table["rows"]]
+    hidden = [row["suppressed"] for row in table["rows"]]
+    expected = column_tests(counts, sizes, hidden=hidden)
+    assert [row["sig"] for row in table["rows"]] == expected
+    assert any(any(cell) for line in expected for cell in line)
+    page = analyst.get(url("crosstab") + "?q=barriers&by=level").content.decode()
+    assert 'id="column-test-legend"' in page and 'class="sig"' in page
