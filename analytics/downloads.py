@@ -41,8 +41,6 @@ def tables_write(
     """
     shown = viewer_results(snapshot=snapshot, exact=exact, k=k)
     tables = tables_localize(shown.tables or {}, schema, language)
-    if ci is not None:
-        tables = {code: ci_annotate(table, level=ci) for code, table in tables.items()}
     titles = {code: question_title(schema.questions[code], language) for code in tables}
     scales = {code: scale_labels(schema.questions[code], language) for code in tables}
     coded, coded_titles = coded_tables_named(
@@ -54,6 +52,8 @@ def tables_write(
         titles=titles,
     )
     tables, titles = tables | coded, titles | coded_titles
+    if ci is not None:
+        tables = {code: ci_annotate(table, level=ci) for code, table in tables.items()}
     write = tables_csv if fmt == "csv" else tables_xlsx
     with translation.override(language):
         note = None if exact else protection_note(shown.parameters)

@@ -19,7 +19,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditEvent
 from accounts.permissions import MICRODATA
 from analytics.disclosure import protection_note, refusal_message, viewer_results
-from analytics.inference import ci_level_parse
+from analytics.inference import ci_annotate, ci_level_parse
 from analytics.models import JobStatus
 from analytics.presentation import results_document
 from analytics.services import BROKER_DOWN, results_request
@@ -107,6 +107,8 @@ class Results(APIView):
         body |= coded_document(
             survey=survey, schema=schema, filters=filters, language=language, exact=exact
         )
+        if ci is not None and "coded" in body:
+            body["coded"] = {c: ci_annotate(t, level=ci) for c, t in body["coded"].items()}
         body["access"] = level
         body["computed_at"] = snapshot.computed_at
         body["up_to_date"] = snapshot.status == JobStatus.COMPLETE

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
 from analytics.downloads import tables_write
-from analytics.inference import LEVELS, ci_level_parse
+from analytics.inference import LEVELS, ci_annotate, ci_level_parse
 from analytics.models import JobStatus
 from analytics.presentation import results_document
 from analytics.selectors import FilterError, filters_normalize
@@ -80,6 +80,10 @@ class Command(BaseCommand):
             document |= coded_document(
                 survey=survey, schema=schema, filters=filters, language=language
             )
+            if level is not None and "coded" in document:
+                document["coded"] = {
+                    c: ci_annotate(t, level=level) for c, t in document["coded"].items()
+                }
             text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
             if output:
                 output.write_text(text, encoding="utf-8")
