@@ -69,7 +69,7 @@ def _title_page(document: Any, content: ReportContent) -> None:
     if content.filters:
         document.add_paragraph(_("Respondents selected by:"))
         for question, options in content.filters:
-            document.add_paragraph(f"{question}: {options}", style="List Bullet")
+            document.add_paragraph(f"{question} — {options}", style="List Bullet")
     else:
         document.add_paragraph(_("Respondents: all complete responses."))
     document.add_paragraph(_("Prepared on %(date)s.") % {"date": _day(content.generated)})

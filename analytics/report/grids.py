@@ -61,7 +61,7 @@ def table_1_rows(block: Block) -> Grid:
     """The paper's Table 1: one row per channel, its respondents at each scale point."""
     rows = block.table.get("rows") or []
     points, na = _points(rows)
-    header = [_("Name"), *points] + ([_("Cannot assess")] if na else [])
+    header = [_("Item"), *points] + ([_("Cannot assess")] if na else [])
     lines = [
         [row["label"], *(number((row.get("counts") or {}).get(p)) for p in points)]
         + ([number((row.get("counts") or {}).get("0"))] if na else [])
@@ -74,7 +74,7 @@ def table_2_rows(block: Block) -> Grid:
     """The paper's Table 2: respondents per option, their share of all answers, and the total
     of answers marked with the note on how many each respondent could give."""
     table = block.table
-    header = [_("Name"), _("Count"), _("Share of answers, %")]
+    header = [_("Item"), _("Count"), _("Share of answers, %")]
     lines = [
         [o["label"], number(o.get("count")), number(o.get("percent_of_answers"))]
         for o in table.get("options") or []
@@ -113,7 +113,7 @@ def block_rows(block: Block) -> Grid:
         return header, lines, None
     if kind == "multiple":
         header, lines, note = table_2_rows(block)
-        header = [_("Answer"), _("Count"), _("% of answers"), _("% of respondents")]
+        header = [_("Answer"), _("Count"), _("Share of answers, %"), _("Share of respondents, %")]
         for line, option in zip(lines, table.get("options") or [], strict=False):
             line.append(number(option.get("percent_of_respondents")))
         lines[-1].append("")

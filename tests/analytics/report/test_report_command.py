@@ -1,6 +1,7 @@
 """`manage.py report` on the seeded demonstration data: the paper's Table 1 and Table 2, read back
 from the .docx, in Russian and in Kazakh."""
 
+import io
 import shutil
 import subprocess
 from io import StringIO
@@ -10,9 +11,16 @@ import docx
 import pytest
 from django.core.management import CommandError, call_command
 from django.utils import translation
+from django.utils.formats import get_format
 from django.utils.translation import gettext
 
+from analytics.disclosure import Parameters, protection_note
+from analytics.models import ResultSnapshot
+from analytics.report.content import report_content
+from analytics.report.document import report_docx
+from analytics.selectors import filter_key, filters_normalize
 from surveys.models import Response, Survey
+from surveys.selectors import survey_schema_get
 
 SLUG = "civil-service-communication-2022"
 WEST = "region=west_kazakhstan,aktobe,atyrau,mangystau"
@@ -80,7 +88,7 @@ def test_the_western_regions_report_holds_the_papers_table_1_and_table_2(
     with translation.override(language):
         table_1 = caption_table(document, 1)
         table_2 = caption_table(document, 2)
-        name, count = gettext("Name"), gettext("Count")
+        name, count = gettext("Item"), gettext("Count")
     grid = cells(table_1)
     assert grid[0] == [name, "1", "2", "3", "4", "5"]
     assert figures(table_1) == list(TABLE_1.values())
@@ -91,9 +99,11 @@ def test_the_western_regions_report_holds_the_papers_table_1_and_table_2(
     counts = [int(row[1].rstrip("*")) for row in grid[1:]]
     assert counts == [*TABLE_2, ANSWERS]
     assert grid[-1][1] == "4398*"
-    # The share of answers: 1241 of 4398 is 28.2 %, written with a comma.
+    # The share of answers: 1241 of 4398 is 28.2 %, with the language's separator as on the pages.
     shares = {row[1]: row[2] for row in grid[1:]}
-    assert shares["1241"] == "28,2" and shares["1122"] == "25,5"
+    with translation.override(language):
+        comma = get_format("DECIMAL_SEPARATOR")
+    assert shares["1241"] == f"28{comma}2" and shares["1122"] == f"25{comma}5"
 
 
 @pytest.mark.django_db
@@ -109,6 +119,24 @@ def test_the_report_has_every_part_in_russian(seeded, tmp_path):
     assert "2062" in text
     # A chart per closed question, from the pages' SVG.
     assert len(document.inline_shapes) >= 30
+
+
+@pytest.mark.django_db
+def test_an_aggregates_only_report_holds_the_protected_figures_not_the_exact_ones(seeded):
+    schema = survey_schema_get(survey=seeded)
+    filters = filters_normalize(schema=schema, raw={"region": WEST.split("=")[1].split(",")})
+    content = report_content(
+        survey=seeded, schema=schema, filters=filters, language="ru", exact=False
+    )
+    document = docx.Document(io.BytesIO(report_docx(content=content)))
+    snapshot = ResultSnapshot.objects.get(survey=seeded, filter_key=filter_key(filters))
+    protected = snapshot.protected["tables"]["channel_effectiveness"]["rows"]
+    shown = figures(caption_table(document, 1))
+    assert shown == [[row["counts"][str(p)] for p in range(1, 6)] for row in protected]
+    assert shown != list(TABLE_1.values())  # the perturbation moved some count
+    text = "\n".join(p.text for p in document.paragraphs)
+    with translation.override("ru"):
+        assert protection_note(Parameters(k=seeded.min_cell_size)) in text
 
 
 @pytest.mark.django_db
