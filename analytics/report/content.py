@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Max, Min
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -24,7 +25,7 @@ from surveys.schema import SurveySchema
 
 from .. import charts
 from ..crosstab import crosstab_compute
-from ..disclosure import protection_note, refusal_message, viewer_results
+from ..disclosure import ViewerResults, protection_note, refusal_message, viewer_results
 from ..models import JobStatus, ResultSnapshot
 from ..presentation import (
     COMPOSITION,
@@ -34,7 +35,7 @@ from ..presentation import (
     scale_labels,
     tables_localize,
 )
-from ..selectors import Filters
+from ..selectors import Filters, filter_key
 from ..snapshots import snapshot_compute
 
 # The breakdowns a report crosses its leading questions by, when the survey has them.
@@ -96,9 +97,11 @@ def report_tables(
     filters: Filters,
     exact: bool,
     weights: str | None,
-) -> ResultSnapshot:
-    """The current snapshot the report's tables come from, computed here when it is not.
+) -> ViewerResults:
+    """The tables the report shows, as this reader may see them: exact, protected or refused.
 
+    From the current snapshot of the filter, computed here when it is not current. `schema`
+    is for the weighted tables, which are computed from the answers with the weights.
     `weights`: the weighting scheme's name (analytics' weighting, issue 16); until weighted
     tables exist every name is refused, so no report claims a weighting it does not have.
     """
@@ -106,19 +109,24 @@ def report_tables(
         raise ReportError(
             _("There is no weighting scheme “%(name)s” for this survey.") % {"name": weights}
         )
-    # Imported here: services import the tasks, and the tasks import this package's builder.
-    from ..services import results_request
-
-    snapshot = results_request(survey=survey, filters=filters)
-    if snapshot.status != JobStatus.COMPLETE or (not exact and snapshot.protected is None):
-        # The same work a results worker does; idempotent, so a worker racing it is harmless.
-        snapshot_compute(snapshot_id=snapshot.pk)
-        snapshot.refresh_from_db()
+    with transaction.atomic():
+        snapshot, _created = ResultSnapshot.objects.select_for_update().get_or_create(
+            survey=survey,
+            filter_key=filter_key(filters),
+            defaults={"filters": filters, "requested_at": timezone.now()},
+        )
+        # Asked for now: the purge of snapshots nobody asks for leaves it alone.
+        ResultSnapshot.objects.filter(pk=snapshot.pk).update(requested_at=timezone.now())
+    # The work a results worker does, done here: it returns at once when the snapshot is
+    # current and protected, and a worker racing it computes the same tables. Not through
+    # services.results_request, which queues a task: the report runs inside one already.
+    snapshot_compute(snapshot_id=snapshot.pk)
+    snapshot.refresh_from_db()
     if snapshot.status != JobStatus.COMPLETE:
         raise ReportError(
             _("The results could not be computed: %(error)s") % {"error": snapshot.error}
         )
-    return snapshot
+    return viewer_results(snapshot=snapshot, exact=exact, k=survey.min_cell_size)
 
 
 def report_content(
@@ -131,11 +139,10 @@ def report_content(
     weights: str | None = None,
 ) -> ReportContent:
     """Everything the document shows, in `language`; protected figures unless `exact`."""
-    snapshot = report_tables(
+    shown = report_tables(
         survey=survey, schema=schema, filters=filters, exact=exact, weights=weights
     )
     k = survey.min_cell_size
-    shown = viewer_results(snapshot=snapshot, exact=exact, k=k)
     with translation.override(language):
         base = {
             "slug": survey.slug,
