@@ -152,6 +152,8 @@ def exports_purge(*, now: datetime | None = None) -> int:
 def export_file_name(*, job: ExportJob) -> tuple[str, str | None]:
     """The name a download of the job's file gets, and its content type (None: from the name)."""
     slug = job.survey.slug
+    if job.format == ExportJob.Format.DOCX:  # a Word report (analytics.report)
+        return f"{slug}-report-{job.language}.docx", None
     if job.file.name.endswith(".zip"):  # a CSV export with its codebook; older ones are bare
         return f"{slug}-responses-{job.format}.zip", "application/zip"
     return f"{slug}-responses.{job.format}", None

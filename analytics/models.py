@@ -58,11 +58,16 @@ class ExportJob(models.Model):
     class Kind(models.TextChoices):
         RESPONSES = "responses", _("Responses")
         TABLES = "tables", _("Tables")
+        # A Word report with exact figures (microdata users) or protected ones (aggregates-only
+        # viewers, analytics.disclosure): which one a job is decides who may open it.
+        REPORT = "report", _("Report")
+        REPORT_PROTECTED = "report_agg", _("Report (protected figures)")
 
     class Format(models.TextChoices):
         CSV = "csv", "CSV"
         XLSX = "xlsx", "XLSX"
         SAV = "sav", "SPSS (.sav)"
+        DOCX = "docx", "Word (.docx)"
 
     survey = models.ForeignKey(
         Survey, verbose_name=_("survey"), on_delete=models.CASCADE, related_name="exports"

@@ -93,6 +93,28 @@ def export_request(
     return job
 
 
+def report_request(
+    *, survey: Survey, language: str, filters: Filters, user: object, exact: bool
+) -> ExportJob:
+    """A Word report job (analytics.report): exact figures for a microdata user, else protected.
+
+    The figures are chosen when the job is asked for, by who asks: the kind says which, and
+    only the asker's kind of report opens for an aggregates-only viewer (analytics.views).
+    """
+    kind = ExportJob.Kind.REPORT if exact else ExportJob.Kind.REPORT_PROTECTED
+    with transaction.atomic():
+        job = ExportJob.objects.create(
+            survey=survey,
+            kind=kind,
+            format=ExportJob.Format.DOCX,
+            language=language,
+            filters=filters,
+            requested_by=user if getattr(user, "pk", None) else None,
+        )
+        transaction.on_commit(lambda: _export_enqueue(job.pk))
+    return job
+
+
 def _export_enqueue(job_id: int) -> None:
     try:
         build_export.delay(job_id)

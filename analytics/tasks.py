@@ -11,6 +11,8 @@ from config.tasks import TASK_OPTIONS, task_run
 
 from .exporting import export_build, export_fail
 from .exporting import exports_purge as exports_purge_run
+from .models import ExportJob
+from .report.build import REPORT_KINDS, report_build
 from .snapshots import snapshot_compute, snapshot_fail
 from .snapshots import snapshots_purge as snapshots_purge_run
 
@@ -25,8 +27,11 @@ def compute_results(snapshot_id: int) -> None:
 
 @shared_task(**TASK_OPTIONS)
 def build_export(job_id: int) -> None:
+    # A Word report is queued, re-queued and purged as an export is; only its building differs.
+    report = ExportJob.objects.filter(pk=job_id, kind__in=REPORT_KINDS).exists()
+    build = report_build if report else export_build
     task_run(
-        lambda: export_build(job_id=job_id),
+        lambda: build(job_id=job_id),
         lambda error: export_fail(job_id=job_id, error=error),
     )
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<slug:slug>/crosstab/", views.crosstab, name="crosstab"),
     path("<slug:slug>/tables.<str:fmt>", views.tables_download, name="tables"),
     path("<slug:slug>/exports/", views.export_start, name="export_start"),
+    path("<slug:slug>/report/", views.report_start, name="report_start"),
     path("<slug:slug>/exports/<int:job_id>/", views.export_status, name="export"),
     path(
         "<slug:slug>/exports/<int:job_id>/download/", views.export_download, name="export_download"

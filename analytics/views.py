@@ -30,8 +30,9 @@ from .exporting import export_file_response
 from .inference import ci_annotate, ci_level_parse
 from .models import ExportJob, JobStatus
 from .presentation import composition_from_tables, tables_localize
+from .report.build import REPORT_KINDS
 from .selectors import FilterError, Filters, filters_normalize
-from .services import BROKER_DOWN, export_request, results_request
+from .services import BROKER_DOWN, export_request, report_request, results_request
 from .widgets import active_filters, charts_for, filter_choices, results_contents
 
 
@@ -250,13 +251,57 @@ def export_start(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+@_bad_filter_refused
+def report_start(request: HttpRequest, slug: str) -> HttpResponse:
+    """A Word report of the results as filtered: exact for microdata users, protected otherwise."""
+    survey = _survey(request, slug)
+    schema = survey_schema_get(survey=survey)
+    language = request.POST.get("language") or _language()
+    if language not in ("kk", "ru"):
+        raise Http404
+    filters = _filters(request, schema)
+    exact = survey_microdata_allowed(user=request.user, survey=survey)
+    job = report_request(
+        survey=survey, language=language, filters=filters, user=request.user, exact=exact
+    )
+    detail = {"format": job.format, "filters": filters, "language": language, "export": job.pk}
+    audit_record(
+        user=request.user, action=AuditEvent.Action.EXPORT_REQUEST, survey=survey, detail=detail
+    )
+    return redirect("analytics:export", slug=slug, job_id=job.pk)
+
+
+def _job(request: HttpRequest, slug: str, job_id: int, **lookup: Any) -> tuple[Survey, ExportJob]:
+    """The survey and one of its export jobs, if the user may open it.
+
+    Microdata users open every job of the survey. Anyone else who sees the results opens only
+    the protected reports they asked for themselves: any other job, or none, is 403 alike, so
+    the answer does not tell which jobs exist.
+    """
+    survey = _survey(request, slug)
+    if survey_microdata_allowed(user=request.user, survey=survey):
+        return survey, get_object_or_404(ExportJob, pk=job_id, survey=survey, **lookup)
+    job = ExportJob.objects.filter(
+        pk=job_id,
+        survey=survey,
+        kind=ExportJob.Kind.REPORT_PROTECTED,
+        requested_by_id=request.user.pk,
+        **lookup,
+    ).first()
+    if job is None:
+        raise PermissionDenied
+    return survey, job
+
+
+@login_required
 def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
-    survey = _microdata_survey(request, slug)
-    job = get_object_or_404(ExportJob, pk=job_id, survey=survey)
+    survey, job = _job(request, slug, job_id)
     context = {
         "survey": survey,
         "lang": _language(),
         "job": job,
+        "report": job.kind in REPORT_KINDS,
         "broker_down": job.error == BROKER_DOWN,
     }
     return render(request, "analytics/export.html", context)
@@ -264,8 +309,7 @@ def export_status(request: HttpRequest, slug: str, job_id: int) -> HttpResponse:
 
 @login_required
 def export_download(request: HttpRequest, slug: str, job_id: int) -> HttpResponseBase:
-    survey = _microdata_survey(request, slug)
-    job = get_object_or_404(ExportJob, pk=job_id, survey=survey, status=JobStatus.COMPLETE)
+    survey, job = _job(request, slug, job_id, status=JobStatus.COMPLETE)
     response = export_file_response(job=job)
     detail = {
         "format": job.format,
