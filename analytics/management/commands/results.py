@@ -11,6 +11,7 @@ from analytics.presentation import results_document
 from analytics.selectors import FilterError, filters_normalize
 from analytics.services import results_request
 from analytics.tasks import compute_results
+from analytics.weighting.selectors import weighting_scheme_get
 from surveys.models import LANGUAGES, Survey
 from surveys.selectors import survey_schema_get
 
@@ -34,8 +35,13 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
         parser.add_argument("-o", "--output", type=Path)
         parser.add_argument("--language", choices=LANGUAGES, help="Labels' language.")
+        parser.add_argument(
+            "--weights", metavar="NAME", help="Weighted tables, by this weighting scheme."
+        )
 
-    def handle(self, *args, slug, filter, format, output, language, **options) -> None:
+    def handle(
+        self, *args, slug, filter, format, output, language, weights=None, **options
+    ) -> None:
         survey = Survey.objects.filter(slug=slug).first()
         if survey is None:
             raise CommandError(f"No survey with the slug “{slug}”.")
@@ -50,9 +56,10 @@ class Command(BaseCommand):
         with translation.override(language):
             try:
                 filters = filters_normalize(schema=schema, raw=raw)
+                scheme = weighting_scheme_get(survey=survey, name=weights)
+                snapshot = results_request(survey=survey, filters=filters, weighting=scheme)
             except FilterError as exc:
                 raise CommandError(str(exc)) from exc
-        snapshot = results_request(survey=survey, filters=filters)
         if snapshot.status != JobStatus.COMPLETE:
             # The same task a worker runs, run here: the command never waits on a worker.
             compute_results.apply(args=[snapshot.pk], throw=True)
@@ -68,6 +75,8 @@ class Command(BaseCommand):
                 schema=schema,
                 language=language,
             )
+            if scheme is not None:
+                document["weighted"] = scheme.name
             text = json.dumps(document, ensure_ascii=False, indent=2) + "\n"
             if output:
                 output.write_text(text, encoding="utf-8")
