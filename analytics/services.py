@@ -89,11 +89,21 @@ def results_request(
 
 
 def export_request(
-    *, survey: Survey, fmt: str, language: str, filters: Filters, user: object
+    *,
+    survey: Survey,
+    fmt: str,
+    language: str,
+    filters: Filters,
+    user: object,
+    weighting: WeightingScheme | None = None,
 ) -> ExportJob:
     schema = survey_schema_get(survey=survey)
     # No group threshold: only microdata users export, and they see every response anyway.
     total = responses_selected(survey=survey, schema=schema, filters=filters).count()
+    if weighting is not None:
+        # The weights of the responses exported: current when the export is asked for.
+        weighting = weights_compute(scheme_id=weighting.pk)
+        weighting_usable_check(scheme=weighting)
     with transaction.atomic():
         job = ExportJob.objects.create(
             survey=survey,
@@ -103,6 +113,7 @@ def export_request(
             filters=filters,
             total=total,
             requested_by=user if getattr(user, "pk", None) else None,
+            weighting=weighting,
         )
         transaction.on_commit(lambda: _export_enqueue(job.pk))
     return job
