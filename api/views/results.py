@@ -27,6 +27,7 @@ from surveys.selectors import survey_schema_get
 from ..access import audit_detail, survey_visible
 from ..errors import ApiError
 from ..params import filters_get, language_get
+from ..weighting import weighting_get
 
 RETRY_AFTER_SECONDS = 2
 
@@ -45,6 +46,9 @@ class Results(APIView):
                 "f", str, many=True, description="QUESTION:OPTION; repeat for more options."
             ),
             OpenApiParameter("language", str, enum=["kk", "ru"]),
+            OpenApiParameter(
+                "weights", str, description="A weighting scheme's name: weighted tables."
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
     )
@@ -53,7 +57,8 @@ class Results(APIView):
         schema = survey_schema_get(survey=survey)
         filters = filters_get(schema=schema, items=request.query_params.getlist("f"))
         language = language_get(request.query_params)
-        snapshot = results_request(survey=survey, filters=filters)
+        scheme = weighting_get(survey=survey, params=request.query_params)
+        snapshot = results_request(survey=survey, filters=filters, weighting=scheme)
         exact = level == MICRODATA
         # A snapshot from before the disclosure control has no protected tables yet: wait for
         # the recomputation results_request has queued, as the page does.
@@ -85,6 +90,8 @@ class Results(APIView):
             schema=schema,
             language=language,
         )
+        if scheme is not None:
+            body["weighted"] = scheme.name
         body["access"] = level
         body["computed_at"] = snapshot.computed_at
         body["up_to_date"] = snapshot.status == JobStatus.COMPLETE
