@@ -110,7 +110,7 @@ def targets_csv_parse(*, text: str) -> dict[str, dict[str, str]]:
     return raw
 
 
-def _bound(value: Any, name: str) -> float | None:
+def _bound(value: Any, message: str) -> float | None:
     if value in (None, ""):
         return None
     try:
@@ -118,9 +118,7 @@ def _bound(value: Any, name: str) -> float | None:
     except (TypeError, ValueError):
         bound = math.nan
     if not math.isfinite(bound) or bound <= 0:
-        raise SchemeError(
-            [_("The %(bound)s trimming bound must be a positive number.") % {"bound": name}]
-        )
+        raise SchemeError([message])
     return bound
 
 
@@ -138,7 +136,8 @@ def weighting_scheme_save(
     """Create or change a scheme; its weights are computed at once (a refusal is kept on it)."""
     schema = survey_schema_get(survey=survey)
     checked = targets_check(schema=schema, raw=targets)
-    low, high = _bound(trim_low, _("lower")), _bound(trim_high, _("upper"))
+    low = _bound(trim_low, _("The lower trimming bound must be a positive number."))
+    high = _bound(trim_high, _("The upper trimming bound must be a positive number."))
     if low is not None and low >= 1:
         raise SchemeError([_("The lower trimming bound must be below 1 (the mean weight).")])
     if high is not None and high <= 1:
