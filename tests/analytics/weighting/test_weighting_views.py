@@ -206,3 +206,16 @@ def test_the_analysts_weighted_crosstab_comes_from_perturbed_counts(scheme, anal
     for row in table["rows"]:
         for count, percent in zip(row["counts"], row["percents"], strict=True):
             assert (count is None) == (percent is None)
+
+
+def test_a_weighted_tables_download_says_it_is_weighted(scheme, owner):
+    body = owner.get(url("tables", "csv") + "?w=level").content.decode("utf-8-sig")
+    with translation.override("ru"):
+        note = translation.gettext(
+            "Weighted by “%(name)s”: percentages, means and shares are weighted; "
+            "counts and n are the respondents, unweighted."
+        ) % {"name": "level"}
+    assert note in body
+    assert note not in owner.get(url("tables", "csv")).content.decode("utf-8-sig")
+    page = owner.get(url("results") + "?w=level").content.decode()
+    assert '<input type="hidden" name="w" value="level">' in page  # the filter keeps it
