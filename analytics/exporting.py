@@ -58,11 +58,7 @@ def export_build(*, job_id: int) -> None:
     all in memory, and an object appears only when complete, so no partial file is ever visible.
     """
     with transaction.atomic():
-        job = (
-            ExportJob.objects.select_for_update()
-            .select_related("survey", "weighting")
-            .get(pk=job_id)
-        )
+        job = ExportJob.objects.select_for_update().select_related("survey").get(pk=job_id)
         if job.status == JobStatus.COMPLETE:
             return
         ExportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, done=0)

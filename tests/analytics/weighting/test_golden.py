@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from surveys.models import Response, Survey
 
@@ -37,6 +38,11 @@ def check(name: str, text: str) -> None:
     data = text.encode()
     if RECORD:
         path.write_bytes(data)
+    if connection.vendor != "sqlite" and name.startswith("results-"):
+        # Recorded on SQLite; PostgreSQL's jsonb gives a snapshot's keys in its own order (it
+        # did so before weighting too), so there the documents are compared as values.
+        assert json.loads(data) == json.loads(path.read_bytes()), name
+        return
     assert data == path.read_bytes(), name
 
 
