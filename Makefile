@@ -23,6 +23,7 @@ install: $(STAMP)
 demo: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_paper_dataset
+	$(PY) manage.py seed_demo_weighting
 	$(PY) manage.py demo_accounts
 	@echo "Saualnama is at http://$(HOST):$(PORT)/  (Ctrl+C stops it)"
 	$(PY) manage.py runserver $(HOST):$(PORT)

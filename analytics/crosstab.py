@@ -21,6 +21,9 @@ from .selectors import (
     responses_selected,
     responses_watermark,
 )
+from .weighting.results import crosstab_weights_add
+from .weighting.selectors import weighting_usable_check
+from .weighting.services import weights_compute
 
 NOTES = {
     "dropped_empty": gettext_lazy("Empty rows or columns were left out of the test."),
@@ -49,6 +52,7 @@ def crosstab_compute(
     language: str,
     exact: bool,
     ci: float | None = None,
+    weighting: Any = None,
 ) -> dict[str, Any] | None:
     """The table in `language`, or None until both questions are chosen.
 
@@ -71,13 +75,24 @@ def crosstab_compute(
             _("“%(code)s” cannot split the respondents: choose another single choice question.")
             % {"code": by}
         )
-    pairs = (
-        coded[1]
-        if coded
-        else pair_counts_get(
+    if coded:
+        # A coded question is counted from the coding rows, unweighted (docs/coding.md).
+        pairs, weighting = coded[1], None
+    elif weighting is not None:
+        weighting = weights_compute(scheme_id=weighting.pk)
+        weighting_usable_check(scheme=weighting)
+        pairs = pair_counts_get(
+            survey=survey,
+            schema=schema,
+            filters=filters,
+            question=question,
+            by=by,
+            weighting=weighting.pk,
+        )
+    else:
+        pairs = pair_counts_get(
             survey=survey, schema=schema, filters=filters, question=question, by=by
         )
-    )
     if exact:
         table = t.crosstab_from_counts(
             question=q.code,
@@ -90,6 +105,8 @@ def crosstab_compute(
             respondents=pairs.respondents,
             k=None,
         )
+        if weighting is not None:
+            table = crosstab_weights_add(table=table, pairs=pairs, name=weighting.name)
     else:
         total, _last = responses_watermark(survey=survey)
         selection = (
@@ -106,6 +123,7 @@ def crosstab_compute(
             k=survey.min_cell_size,
             filtered=bool(filters),
             language=language,
+            **({"weighting": weighting.name} if weighting is not None else {}),
         )
         if table.get("refused"):
             return table

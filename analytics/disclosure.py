@@ -237,11 +237,19 @@ def _shown_high(question: QuestionSpec, high: int | None) -> int | float | None:
 
 
 def results_protect(
-    *, schema: SurveySchema, counts: AnswerCounts, total: int, k: int, filtered: bool
+    *,
+    schema: SurveySchema,
+    counts: AnswerCounts,
+    total: int,
+    k: int,
+    filtered: bool,
+    weighting: str | None = None,
 ) -> dict[str, Any]:
     """What an aggregates-only viewer gets of one selection: a refusal, or protected tables.
 
-    `total`: the survey's complete responses, for the remainder rule.
+    `total`: the survey's complete responses, for the remainder rule. `weighting`: the name of
+    the scheme whose weighted sums `counts` carries; the weighted figures then come from the
+    perturbed counts (`weighting.results`: each weighted cell scaled by perturbed / exact).
     """
     refusal = group_refusal(size=counts.respondents, total=total, k=k, whole=not filtered)
     if refusal:
@@ -254,6 +262,12 @@ def results_protect(
             cells=cells,
             k=k,
             group_key_sum=counts.respondents_key,
+        )
+    if weighting is not None:
+        from .weighting.results import weighted_tables_add
+
+        tables = weighted_tables_add(
+            schema=schema, counts=counts, tables=tables, name=weighting, perturbed=perturbed
         )
     return {"refused": None, "respondents": perturbed.respondents, "tables": tables}
 
@@ -268,6 +282,7 @@ def crosstab_protect(
     k: int,
     filtered: bool,
     language: str,
+    weighting: str | None = None,
 ) -> dict[str, Any]:
     """A crosstab for an aggregates-only viewer: columns below the thresholds left out whole.
 
@@ -310,6 +325,11 @@ def crosstab_protect(
         respondents=sum(sizes.values()),
         k=None,
     )
+    if weighting is not None:
+        from .weighting.results import crosstab_weights_add
+
+        shown_pairs = replace(pairs, cells=cells, group_sizes=sizes)
+        table = crosstab_weights_add(table=table, pairs=pairs, name=weighting, shown=shown_pairs)
     return table | {"refused": None, "withheld_columns": withheld}
 
 

@@ -34,6 +34,15 @@ from surveys.selectors import survey_schema_get
 from .exports import responses_sav
 from .models import ExportJob, JobStatus
 from .selectors import responses_selected
+from .weighting.exports import (
+    codebook_weight_row,
+    csv_weight_add,
+    export_weights,
+    sav_weight_add,
+    weight_label,
+    xlsx_weight_add,
+)
+from .weighting.services import weights_compute
 
 logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 1000
@@ -63,6 +72,10 @@ def export_build(*, job_id: int) -> None:
         if count % PROGRESS_EVERY == 0:
             ExportJob.objects.filter(pk=job_id).update(done=count)
 
+    scheme = job.weighting
+    if scheme is not None:
+        weighted_export_build(job=job, schema=schema, responses=responses, name=name)
+        return
     # The directory goes with everything in it whatever happens (TemporaryDirectory's cleanup).
     with tempfile.TemporaryDirectory(prefix="saualnama-export-") as folder:
         local = Path(folder) / f"export.{extension}"
@@ -85,9 +98,17 @@ def export_build(*, job_id: int) -> None:
             )
         # A run after a crash may find its own earlier file: replaced, not saved beside it
         # (FileSystemStorage would pick another name).
-        default_storage.delete(name)
-        with local.open("rb") as content:
-            saved = default_storage.save(name, File(content, name=name))
+        saved = _store(local, name)
+    _complete(job_id, saved, written)
+
+
+def _store(local: Path, name: str) -> str:
+    default_storage.delete(name)
+    with local.open("rb") as content:
+        return default_storage.save(name, File(content, name=name))
+
+
+def _complete(job_id: int, saved: str, written: int) -> None:
     ExportJob.objects.filter(pk=job_id).update(
         status=JobStatus.COMPLETE,
         file=saved,
@@ -204,3 +225,61 @@ def _xlsx_write(
             on_record=on_record,
             more_sheets=lambda workbook: codebook_sheet_add(workbook=workbook, rows=rows),
         )
+
+
+def weighted_export_build(
+    *, job: ExportJob, schema: SurveySchema, responses: QuerySet[Response], name: str
+) -> None:
+    """The export with a last column `weight` (`weighting.exports`), and its codebook row."""
+    survey = job.survey
+    # Weights of the responses as they are now (a no-op when current), read in id order.
+    scheme = weights_compute(scheme_id=job.weighting_id)
+    weights = export_weights(scheme=scheme, responses=responses)
+
+    def progress(count: int) -> None:
+        if count % PROGRESS_EVERY == 0:
+            ExportJob.objects.filter(pk=job.pk).update(done=count)
+
+    rows = [*codebook_rows(schema=schema), codebook_weight_row(scheme=scheme)]
+    with tempfile.TemporaryDirectory(prefix="saualnama-export-") as folder:
+        local = Path(folder) / Path(name).name
+        if job.format == ExportJob.Format.SAV:
+            written = responses_sav(
+                survey=survey,
+                schema=schema,
+                responses=responses,
+                language=job.language,
+                path=local,
+                on_record=progress,
+            )
+            sav_weight_add(
+                path=local,
+                weights=weights,
+                label=weight_label(scheme=scheme, language=job.language),
+            )
+        elif job.format == ExportJob.Format.CSV:
+            plain = Path(folder) / "responses.csv"
+            with plain.open("w", encoding="utf-8", newline="") as out:
+                written = responses_export(
+                    survey=survey, fmt="csv", out=out, responses=responses, on_record=progress
+                )
+            with zipfile.ZipFile(local, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                entry = archive.open(f"{survey.slug}-responses.csv", "w", force_zip64=True)
+                with io.TextIOWrapper(entry, encoding="utf-8", newline="") as out:
+                    csv_weight_add(source=plain, out=out, weights=weights)
+                entry = archive.open(f"{survey.slug}-codebook.csv", "w")
+                with io.TextIOWrapper(entry, encoding="utf-8", newline="") as out:
+                    codebook_csv(rows=rows, out=out)
+        else:
+            with local.open("wb") as out:
+                written = responses_export(
+                    survey=survey,
+                    fmt="xlsx",
+                    out=out,
+                    responses=responses,
+                    on_record=progress,
+                    more_sheets=lambda workbook: codebook_sheet_add(workbook=workbook, rows=rows),
+                )
+            xlsx_weight_add(path=local, weights=weights)
+        saved = _store(local, name)
+    _complete(job.pk, saved, written)

@@ -146,6 +146,14 @@ def _blocks(
                 block.notes.append(note)
             if extra_note:
                 block.notes.append(extra_note)
+            if table.get("weighted"):
+                block.notes.append(
+                    _(
+                        "Weighted by “%(name)s”: percentages, means and shares are weighted; "
+                        "counts and n are the respondents, unweighted."
+                    )
+                    % {"name": table["weighted"]}
+                )
             blocks.append(block)
         return blocks
 

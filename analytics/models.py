@@ -12,6 +12,10 @@ from django.utils.translation import gettext_lazy as _
 
 from surveys.models import Survey
 
+from .weighting.models import ResponseWeight, WeightingScheme
+
+__all__ = ["ExportJob", "JobStatus", "ResponseWeight", "ResultSnapshot", "WeightingScheme"]
+
 
 class JobStatus(models.TextChoices):
     PENDING = "pending", _("Waiting")
@@ -41,6 +45,16 @@ class ResultSnapshot(models.Model):
     source_last = models.DateTimeField(_("latest submission"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
     requested_at = models.DateTimeField(_("requested at"))
+    # Weighted tables: the scheme, and its version then (which is in the filter key too).
+    weighting = models.ForeignKey(
+        WeightingScheme,
+        verbose_name=_("weighting scheme"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="snapshots",
+    )
+    weighting_version = models.PositiveIntegerField(_("weights version"), null=True, blank=True)
     computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
 
     class Meta:
@@ -82,6 +96,15 @@ class ExportJob(models.Model):
     total = models.PositiveIntegerField(_("rows in all"), default=0)
     done = models.PositiveIntegerField(_("rows written"), default=0)
     file = models.FileField(_("file"), upload_to="exports/", blank=True)
+    # A `weight` column from this scheme; none when null.
+    weighting = models.ForeignKey(
+        WeightingScheme,
+        verbose_name=_("weighting scheme"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     error = models.TextField(_("error"), blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

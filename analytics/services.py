@@ -20,6 +20,9 @@ from .exporting import export_fail
 from .models import ExportJob, JobStatus, ResultSnapshot
 from .selectors import Filters, filter_key, responses_selected, responses_watermark
 from .tasks import build_export, compute_results
+from .weighting.models import WeightingScheme
+from .weighting.selectors import weighting_usable_check
+from .weighting.services import weighted_filter_key, weights_compute
 
 logger = logging.getLogger(__name__)
 
@@ -41,15 +44,27 @@ def _enqueue(snapshot_id: int) -> None:
         )
 
 
-def results_request(*, survey: Survey, filters: Filters) -> ResultSnapshot:
-    """The snapshot for this filter: as it is when still current, else queued to be computed."""
+def results_request(
+    *, survey: Survey, filters: Filters, weighting: WeightingScheme | None = None
+) -> ResultSnapshot:
+    """The snapshot for this filter: as it is when still current, else queued to be computed.
+
+    With a weighting scheme, its weights are brought up to date first (`weights_compute`, a
+    no-op when they are) and the snapshot is the one of (filter, scheme, its version).
+    """
+    key, extra = filter_key(filters), {}
+    if weighting is not None:
+        weighting = weights_compute(scheme_id=weighting.pk)
+        weighting_usable_check(scheme=weighting)
+        key = weighted_filter_key(filters, weighting)
+        extra = {"weighting": weighting, "weighting_version": weighting.version}
     count, last = responses_watermark(survey=survey)
     now = timezone.now()
     with transaction.atomic():
         snapshot, created = ResultSnapshot.objects.select_for_update().get_or_create(
             survey=survey,
-            filter_key=filter_key(filters),
-            defaults={"filters": filters, "requested_at": now},
+            filter_key=key,
+            defaults={"filters": filters, "requested_at": now, **extra},
         )
         # A snapshot from before the disclosure control has no protected tables: not current.
         current = (snapshot.source_count, snapshot.source_last) == (count, last)
@@ -74,11 +89,21 @@ def results_request(*, survey: Survey, filters: Filters) -> ResultSnapshot:
 
 
 def export_request(
-    *, survey: Survey, fmt: str, language: str, filters: Filters, user: object
+    *,
+    survey: Survey,
+    fmt: str,
+    language: str,
+    filters: Filters,
+    user: object,
+    weighting: WeightingScheme | None = None,
 ) -> ExportJob:
     schema = survey_schema_get(survey=survey)
     # No group threshold: only microdata users export, and they see every response anyway.
     total = responses_selected(survey=survey, schema=schema, filters=filters).count()
+    if weighting is not None:
+        # The weights of the responses exported: current when the export is asked for.
+        weighting = weights_compute(scheme_id=weighting.pk)
+        weighting_usable_check(scheme=weighting)
     with transaction.atomic():
         job = ExportJob.objects.create(
             survey=survey,
@@ -88,6 +113,7 @@ def export_request(
             filters=filters,
             total=total,
             requested_by=user if getattr(user, "pk", None) else None,
+            weighting=weighting,
         )
         transaction.on_commit(lambda: _export_enqueue(job.pk))
     return job

@@ -16,6 +16,8 @@ from .disclosure import results_protect
 from .models import JobStatus, ResultSnapshot
 from .results import results_tables_build
 from .selectors import answer_counts_get, responses_watermark
+from .weighting.results import weighted_tables_add
+from .weighting.services import weights_compute
 
 
 def snapshot_compute(*, snapshot_id: int) -> None:
@@ -34,16 +36,30 @@ def snapshot_compute(*, snapshot_id: int) -> None:
         ResultSnapshot.objects.filter(pk=snapshot_id).update(status=JobStatus.RUNNING)
     survey = snapshot.survey
     schema = survey_schema_get(survey=survey)
-    counts = answer_counts_get(survey=survey, schema=schema, filters=snapshot.filters)
+    weighting = None
+    if snapshot.weighting_id is not None:
+        # Weights of the same responses as the counts (a no-op when they are current).
+        weighting = weights_compute(scheme_id=snapshot.weighting_id)
+    counts = answer_counts_get(
+        survey=survey,
+        schema=schema,
+        filters=snapshot.filters,
+        **({"weighting": weighting.pk} if weighting else {}),
+    )
     # Exact tables for microdata users; the protected ones for everybody else, from the same
     # counts, so both describe exactly the responses the snapshot says it covers.
     tables = results_tables_build(schema=schema, counts=counts, k=None)
+    if weighting is not None:
+        tables = weighted_tables_add(
+            schema=schema, counts=counts, tables=tables, name=weighting.name
+        )
     protected = results_protect(
         schema=schema,
         counts=counts,
         total=count,
         k=survey.min_cell_size,
         filtered=bool(snapshot.filters),
+        **({"weighting": weighting.name} if weighting else {}),
     )
     ResultSnapshot.objects.filter(pk=snapshot_id).update(
         status=JobStatus.COMPLETE,

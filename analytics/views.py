@@ -33,6 +33,7 @@ from .presentation import composition_from_tables, tables_localize
 from .report.build import REPORT_KINDS
 from .selectors import FilterError, Filters, filters_normalize
 from .services import BROKER_DOWN, export_request, report_request, results_request
+from .weighting.selectors import weighting_scheme_get, weighting_schemes_list
 from .widgets import active_filters, charts_for, filter_choices, results_contents
 
 
@@ -76,6 +77,28 @@ def _ci(request: HttpRequest) -> float | None:
         raise FilterError(_("The confidence level is 90, 95 or 99 (for example ci=95).")) from None
 
 
+def _weighting(request: HttpRequest, survey: Survey) -> Any:
+    """The scheme of `w=<name>` (None without it); an unknown name is a FilterError (400)."""
+    params = request.POST if request.method == "POST" else request.GET
+    return weighting_scheme_get(survey=survey, name=params.get("w", ""))
+
+
+def _weighting_context(request: HttpRequest, survey: Survey, scheme: Any) -> dict[str, Any]:
+    return {
+        "weighting": scheme,
+        "weighting_schemes": weighting_schemes_list(survey=survey).filter(status="complete"),
+        "weighting_filters": [(k, o) for k, options in _filters_raw(request) for o in options],
+    }
+
+
+def _filters_raw(request: HttpRequest) -> list[tuple[str, list[str]]]:
+    raw: dict[str, list[str]] = {}
+    for item in request.GET.getlist("f"):
+        code, _sep, option = item.partition(":")
+        raw.setdefault(code, []).append(option)
+    return list(raw.items())
+
+
 def _bad_filter_refused(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """A filter the survey does not have (from `_filters`, or met later by the service) is
     answered with the bad-filter page, 400, by whichever results view it reached."""
@@ -111,12 +134,13 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     schema = survey_schema_get(survey=survey)
     filters = _filters(request, schema)
     ci = _ci(request)
-    snapshot = results_request(survey=survey, filters=filters)
+    scheme = _weighting(request, survey)
+    snapshot = results_request(survey=survey, filters=filters, weighting=scheme)
     language = _language()
     exact = survey_microdata_allowed(user=request.user, survey=survey)
     k = survey.min_cell_size
     choices = filter_choices(schema, language, filters)
-    context = {
+    context = _weighting_context(request, survey, scheme) | {
         "survey": survey,
         "lang": language,
         "snapshot": snapshot,
@@ -162,6 +186,7 @@ def crosstab(request: HttpRequest, slug: str) -> HttpResponse:
     exact = survey_microdata_allowed(user=request.user, survey=survey)
     filters = _filters(request, schema)
     ci = _ci(request)
+    scheme = _weighting(request, survey)
     table = crosstab_compute(
         survey=survey,
         schema=schema,
@@ -171,8 +196,9 @@ def crosstab(request: HttpRequest, slug: str) -> HttpResponse:
         language=language,
         exact=exact,
         ci=ci,
+        **({"weighting": scheme} if scheme else {}),
     )
-    context = {
+    context = _weighting_context(request, survey, scheme) | {
         "survey": survey,
         "lang": language,
         "table": table,
@@ -203,7 +229,8 @@ def tables_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     schema = survey_schema_get(survey=survey)
     filters = _filters(request, schema)
     ci = _ci(request)
-    snapshot = results_request(survey=survey, filters=filters)
+    scheme = _weighting(request, survey)
+    snapshot = results_request(survey=survey, filters=filters, weighting=scheme)
     if snapshot.status != JobStatus.COMPLETE:
         return redirect(reverse("analytics:results", args=[slug]) + "?" + request.GET.urlencode())
     language = _language()
@@ -223,6 +250,8 @@ def tables_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         ci=ci,
     )
     detail = {"format": fmt, "filters": filters, "language": language}
+    if scheme is not None:
+        detail["weights"] = scheme.name
     audit_record(
         user=request.user, action=AuditEvent.Action.TABLES_DOWNLOAD, survey=survey, detail=detail
     )
@@ -240,10 +269,18 @@ def export_start(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404
     language = _language()
     filters = _filters(request, schema)
+    scheme = _weighting(request, survey)
     job = export_request(
-        survey=survey, fmt=fmt, language=language, filters=filters, user=request.user
+        survey=survey,
+        fmt=fmt,
+        language=language,
+        filters=filters,
+        user=request.user,
+        **({"weighting": scheme} if scheme else {}),
     )
     detail = {"format": fmt, "filters": filters, "language": language, "export": job.pk}
+    if scheme is not None:
+        detail["weights"] = scheme.name
     audit_record(
         user=request.user, action=AuditEvent.Action.EXPORT_REQUEST, survey=survey, detail=detail
     )

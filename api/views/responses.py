@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
+from analytics.weighting.selectors import response_weights_get
 from surveys.formats.io.pages import (
     RESPONSE_ID,
     Position,
@@ -40,6 +41,7 @@ from ..access import audit_detail, survey_microdata
 from ..cursors import SkipToken, SkipTokenInvalid, skiptoken_decode, skiptoken_encode
 from ..errors import ApiError
 from ..params import fields_get, labels_get, moment_get, page_size_get
+from ..weighting import weighting_get
 
 
 def _cursor_dump(slug: str, position: Position) -> str:
@@ -89,6 +91,9 @@ PARAMETERS = [
         enum=["codes", "kk", "ru"],
         description="Option codes (default), or their labels in Kazakh or Russian.",
     ),
+    OpenApiParameter(
+        "weights", str, description="A weighting scheme's name: each response gains `weight`."
+    ),
 ]
 
 
@@ -113,8 +118,14 @@ class Responses(APIView):
         after = _cursor_load(survey.slug, params.get("cursor"))
         submitted_after: datetime | None = moment_get(params, "submitted_after")
         columns = fields_get(params, columns=wide_columns_all(schema=schema))
+        scheme = weighting_get(survey=survey, params=params)
         selected = responses_complete(survey=survey, submitted_after=submitted_after)
         rows, more = responses_page(responses=selected, after=after, limit=size)
+        weights = (
+            response_weights_get(scheme=scheme, response_ids=[row.id for row in rows])
+            if scheme is not None
+            else None
+        )
         kinds = column_kinds(schema=schema)
         records = wide_rows_for(schema=schema, rows=rows)
         language = None if labels == "codes" else labels
@@ -124,6 +135,8 @@ class Responses(APIView):
             item |= wide_typed(
                 schema=schema, record=record, columns=columns, kinds=kinds, labels=language
             )
+            if weights is not None:
+                item["weight"] = weights.get(row.id, 0.0)
             results.append(item)
         next_url = None
         if more:

@@ -29,6 +29,7 @@ from surveys.selectors import survey_schema_get
 from ..access import audit_detail, survey_visible
 from ..errors import ApiError
 from ..params import filters_get, language_get
+from ..weighting import weighting_get
 
 RETRY_AFTER_SECONDS = 2
 
@@ -62,6 +63,9 @@ class Results(APIView):
                 enum=["90", "95", "99"],
                 description="Add confidence intervals at this level (ci_low, ci_high, ...).",
             ),
+            OpenApiParameter(
+                "weights", str, description="A weighting scheme's name: weighted tables."
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT},
     )
@@ -71,7 +75,8 @@ class Results(APIView):
         filters = filters_get(schema=schema, items=request.query_params.getlist("f"))
         language = language_get(request.query_params)
         ci = _ci_get(request.query_params.get("ci"))
-        snapshot = results_request(survey=survey, filters=filters)
+        scheme = weighting_get(survey=survey, params=request.query_params)
+        snapshot = results_request(survey=survey, filters=filters, weighting=scheme)
         exact = level == MICRODATA
         # A snapshot from before the disclosure control has no protected tables yet: wait for
         # the recomputation results_request has queued, as the page does.
@@ -104,6 +109,8 @@ class Results(APIView):
             language=language,
             ci=ci,
         )
+        if scheme is not None:
+            body["weighted"] = scheme.name
         body |= coded_document(
             survey=survey, schema=schema, filters=filters, language=language, exact=exact
         )

@@ -12,6 +12,7 @@ from analytics.presentation import results_document
 from analytics.selectors import FilterError, filters_normalize
 from analytics.services import results_request
 from analytics.tasks import compute_results
+from analytics.weighting.selectors import weighting_scheme_get
 from coding.results import coded_document
 from surveys.models import LANGUAGES, Survey
 from surveys.selectors import survey_schema_get
@@ -41,8 +42,13 @@ class Command(BaseCommand):
             choices=sorted(LEVELS),
             help="Add confidence intervals at this level (%%): ci_low, ci_high, ... (docs/api.md).",
         )
+        parser.add_argument(
+            "--weights", metavar="NAME", help="Weighted tables, by this weighting scheme."
+        )
 
-    def handle(self, *args, slug, filter, format, output, language, ci, **options) -> None:
+    def handle(
+        self, *args, slug, filter, format, output, language, ci=None, weights=None, **options
+    ) -> None:
         level = ci_level_parse(ci)
         survey = Survey.objects.filter(slug=slug).first()
         if survey is None:
@@ -58,9 +64,10 @@ class Command(BaseCommand):
         with translation.override(language):
             try:
                 filters = filters_normalize(schema=schema, raw=raw)
+                scheme = weighting_scheme_get(survey=survey, name=weights)
+                snapshot = results_request(survey=survey, filters=filters, weighting=scheme)
             except FilterError as exc:
                 raise CommandError(str(exc)) from exc
-        snapshot = results_request(survey=survey, filters=filters)
         if snapshot.status != JobStatus.COMPLETE:
             # The same task a worker runs, run here: the command never waits on a worker.
             compute_results.apply(args=[snapshot.pk], throw=True)
@@ -77,6 +84,8 @@ class Command(BaseCommand):
                 language=language,
                 ci=level,
             )
+            if scheme is not None:
+                document["weighted"] = scheme.name
             document |= coded_document(
                 survey=survey, schema=schema, filters=filters, language=language
             )

@@ -1,0 +1,1 @@
+"""Weighting: schemes of population totals raked onto the complete responses (docs/weighting.md)."""
