@@ -18,11 +18,11 @@ from surveys.selectors import survey_schema_get
 
 from .exporting import export_fail
 from .models import ExportJob, JobStatus, ResultSnapshot
-from .selectors import Filters, filter_key, responses_selected, responses_watermark
+from .selectors import Filters, responses_selected, responses_watermark
 from .tasks import build_export, compute_results
 from .weighting.models import WeightingScheme
 from .weighting.selectors import weighting_usable_check
-from .weighting.services import weighted_filter_key, weights_compute
+from .weighting.services import snapshot_key_for, weights_compute
 
 logger = logging.getLogger(__name__)
 
@@ -52,12 +52,7 @@ def results_request(
     With a weighting scheme, its weights are brought up to date first (`weights_compute`, a
     no-op when they are) and the snapshot is the one of (filter, scheme, its version).
     """
-    key, extra = filter_key(filters), {}
-    if weighting is not None:
-        weighting = weights_compute(scheme_id=weighting.pk)
-        weighting_usable_check(scheme=weighting)
-        key = weighted_filter_key(filters, weighting)
-        extra = {"weighting": weighting, "weighting_version": weighting.version}
+    key, extra = snapshot_key_for(filters=filters, weighting=weighting)
     count, last = responses_watermark(survey=survey)
     now = timezone.now()
     with transaction.atomic():
@@ -120,7 +115,13 @@ def export_request(
 
 
 def report_request(
-    *, survey: Survey, language: str, filters: Filters, user: object, exact: bool
+    *,
+    survey: Survey,
+    language: str,
+    filters: Filters,
+    user: object,
+    exact: bool,
+    weighting: WeightingScheme | None = None,
 ) -> ExportJob:
     """A Word report job (analytics.report): exact figures for a microdata user, else protected.
 
@@ -135,6 +136,7 @@ def report_request(
             format=ExportJob.Format.DOCX,
             language=language,
             filters=filters,
+            weighting=weighting,
             requested_by=user if getattr(user, "pk", None) else None,
         )
         transaction.on_commit(lambda: _export_enqueue(job.pk))

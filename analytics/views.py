@@ -298,11 +298,19 @@ def report_start(request: HttpRequest, slug: str) -> HttpResponse:
     if language not in ("kk", "ru"):
         raise Http404
     filters = _filters(request, schema)
+    scheme = _weighting(request, survey)
     exact = survey_microdata_allowed(user=request.user, survey=survey)
     job = report_request(
-        survey=survey, language=language, filters=filters, user=request.user, exact=exact
+        survey=survey,
+        language=language,
+        filters=filters,
+        user=request.user,
+        exact=exact,
+        weighting=scheme,
     )
     detail = {"format": job.format, "filters": filters, "language": language, "export": job.pk}
+    if scheme is not None:
+        detail["weights"] = scheme.name
     audit_record(
         user=request.user, action=AuditEvent.Action.EXPORT_REQUEST, survey=survey, detail=detail
     )

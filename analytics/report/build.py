@@ -24,7 +24,11 @@ REPORT_KINDS = (ExportJob.Kind.REPORT, ExportJob.Kind.REPORT_PROTECTED)
 def report_build(*, job_id: int) -> None:
     """Write the job's .docx to storage; a job already complete is left as it is."""
     with transaction.atomic():
-        job = ExportJob.objects.select_for_update().select_related("survey").get(pk=job_id)
+        job = (
+            ExportJob.objects.select_for_update()
+            .select_related("survey", "weighting")
+            .get(pk=job_id)
+        )
         if job.status == JobStatus.COMPLETE:
             return
         ExportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, done=0)
@@ -39,6 +43,7 @@ def report_build(*, job_id: int) -> None:
         filters=job.filters,
         language=job.language,
         exact=job.kind == ExportJob.Kind.REPORT,
+        weights=job.weighting.name if job.weighting is not None else None,
     )
 
     def step() -> None:

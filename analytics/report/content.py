@@ -35,8 +35,10 @@ from ..presentation import (
     scale_labels,
     tables_localize,
 )
-from ..selectors import Filters, filter_key
+from ..selectors import FilterError, Filters
 from ..snapshots import snapshot_compute
+from ..weighting.selectors import weighting_scheme_get
+from ..weighting.services import snapshot_key_for
 
 # The breakdowns a report crosses its leading questions by, when the survey has them.
 BREAKDOWNS = ("region", "body_level")
@@ -101,19 +103,19 @@ def report_tables(
     """The tables the report shows, as this reader may see them: exact, protected or refused.
 
     From the current snapshot of the filter, computed here when it is not current. `schema`
-    is for the weighted tables, which are computed from the answers with the weights.
-    `weights`: the weighting scheme's name (analytics' weighting, issue 16); until weighted
-    tables exist every name is refused, so no report claims a weighting it does not have.
+    is unused; `weights`: the weighting scheme's name, whose weighted snapshot is used (an
+    unknown name, or a scheme without weights, is a ReportError with the reason).
     """
-    if weights is not None:
-        raise ReportError(
-            _("There is no weighting scheme “%(name)s” for this survey.") % {"name": weights}
-        )
+    try:
+        scheme = weighting_scheme_get(survey=survey, name=weights)
+        key, extra = snapshot_key_for(filters=filters, weighting=scheme)
+    except FilterError as exc:
+        raise ReportError(str(exc)) from exc
     with transaction.atomic():
         snapshot, _created = ResultSnapshot.objects.select_for_update().get_or_create(
             survey=survey,
-            filter_key=filter_key(filters),
-            defaults={"filters": filters, "requested_at": timezone.now()},
+            filter_key=key,
+            defaults={"filters": filters, "requested_at": timezone.now(), **extra},
         )
         # Asked for now: the purge of snapshots nobody asks for leaves it alone.
         ResultSnapshot.objects.filter(pk=snapshot.pk).update(requested_at=timezone.now())
@@ -142,6 +144,8 @@ def report_content(
     shown = report_tables(
         survey=survey, schema=schema, filters=filters, exact=exact, weights=weights
     )
+    # Found again, already checked by report_tables: the crosstabs are weighted by it too.
+    scheme = weighting_scheme_get(survey=survey, name=weights)
     k = survey.min_cell_size
     with translation.override(language):
         base = {
@@ -156,6 +160,7 @@ def report_content(
             "invitations": _invitations(survey, exact),
             "protection": protection_note(shown.parameters),
             "k": k,
+            "weighting": (scheme.label or scheme.name) if scheme is not None else None,
         }
         if shown.refused:
             return ReportContent(**base, refusal=refusal_message(shown.refused, k=k))
@@ -163,7 +168,7 @@ def report_content(
         closed = {c: t for c, t in tables.items() if t.get("type") != "number"}
         words = charts.chart_words(min_cell_size=k)
         blocks = [_block(schema, code, table, language, words) for code, table in closed.items()]
-        crosstabs = _crosstabs(survey, schema, filters, language, exact)
+        crosstabs = _crosstabs(survey, schema, filters, language, exact, scheme)
     return ReportContent(
         **base,
         composition=composition_from_tables(tables, schema, language, shown.respondents),
@@ -263,7 +268,12 @@ def _invitations(survey: Survey, exact: bool) -> Invitations | None:
 
 
 def _crosstabs(
-    survey: Survey, schema: SurveySchema, filters: Filters, language: str, exact: bool
+    survey: Survey,
+    schema: SurveySchema,
+    filters: Filters,
+    language: str,
+    exact: bool,
+    scheme: Any = None,
 ) -> list[dict[str, Any]]:
     """The leading choice questions by region and body level (or, lacking both, by the first
     profile question the survey has), each with its chi-square test."""
@@ -286,6 +296,7 @@ def _crosstabs(
                 by=group,
                 language=language,
                 exact=exact,
+                weighting=scheme,
             )
             if table is not None:
                 tables.append(table)

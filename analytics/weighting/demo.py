@@ -8,7 +8,8 @@ the same population, as raking needs.
 from __future__ import annotations
 
 DEMO_NAME = "demo-region-body"
-DEMO_LABEL = "Region × body level (illustrative totals)"
+# A scheme has one label, shown to readers of both languages: the demonstration's says it in both.
+DEMO_LABEL = "Өңір × орган деңгейі / Регион × уровень органа (шартты сандар / условные данные)"
 REGION_TOTALS = {
     "astana": 9000, "almaty": 7500, "shymkent": 4000, "abai": 3500, "akmola": 4000,
     "aktobe": 4200, "almaty_region": 5500, "atyrau": 3300, "east_kazakhstan": 4500,

@@ -19,7 +19,7 @@ from surveys.models import Answer, Response, Survey
 from surveys.schema import SurveySchema
 from surveys.selectors import survey_schema_get
 
-from ..selectors import responses_watermark
+from ..selectors import filter_key, responses_watermark
 from .models import ResponseWeight, WeightingScheme
 from .raking import EMPTY_CELL, NO_CONVERGENCE, RakingError, rake
 
@@ -174,6 +174,22 @@ def weighted_filter_key(filters: Mapping[str, list[str]], scheme: WeightingSchem
     its targets and its weights), so a changed scheme never serves old figures."""
     document = {"filters": filters, "weights": scheme.name, "version": scheme.version}
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+
+
+def snapshot_key_for(
+    *, filters: Mapping[str, list[str]], weighting: WeightingScheme | None
+) -> tuple[str, dict[str, Any]]:
+    """The key of the snapshot of `filters` under `weighting`, and the fields a new snapshot
+    gets. A scheme's weights are brought up to date first (a no-op when they are), and a scheme
+    that has none is refused (WeightingUnknown, answered as a bad filter)."""
+    if weighting is None:
+        return filter_key(dict(filters)), {}
+    from .selectors import weighting_usable_check
+
+    weighting = weights_compute(scheme_id=weighting.pk)
+    weighting_usable_check(scheme=weighting)
+    fields = {"weighting": weighting, "weighting_version": weighting.version}
+    return weighted_filter_key(filters, weighting), fields
 
 
 def weighting_scheme_delete(*, scheme: WeightingScheme) -> None:

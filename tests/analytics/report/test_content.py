@@ -26,11 +26,11 @@ def content(survey, schema, *, exact, language="ru"):
 
 
 @pytest.mark.django_db
-def test_a_weighting_scheme_is_refused_in_the_active_language(survey, mini_schema):
+def test_an_unknown_weighting_scheme_is_refused_in_the_active_language(survey, mini_schema):
     with translation.override("kk"), pytest.raises(ReportError) as error:
         report_tables(survey=survey, schema=mini_schema, filters={}, exact=True, weights="x")
     with translation.override("kk"):
-        expected = gettext("There is no weighting scheme “%(name)s” for this survey.")
+        expected = gettext("This survey has no weighting scheme named “%(name)s”.")
     assert str(error.value) == expected % {"name": "x"}
 
 

@@ -2,6 +2,7 @@
 from the .docx, in Russian and in Kazakh."""
 
 import io
+import json
 import shutil
 import subprocess
 from io import StringIO
@@ -19,6 +20,7 @@ from analytics.models import ResultSnapshot
 from analytics.report.content import report_content
 from analytics.report.document import report_docx
 from analytics.selectors import filter_key, filters_normalize
+from analytics.weighting.demo import DEMO_LABEL, DEMO_NAME
 from surveys.models import Response, Survey
 from surveys.selectors import survey_schema_get
 
@@ -40,6 +42,7 @@ OUTPUT = Path(__file__).resolve().parents[3] / "test-output" / "report"
 def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("seed_paper_dataset", stdout=StringIO())
+        call_command("seed_demo_weighting", stdout=StringIO())
         yield Survey.objects.get(slug=SLUG)
         Response.objects.filter(survey__slug=SLUG).delete()
         Survey.objects.filter(slug=SLUG).delete()
@@ -140,12 +143,35 @@ def test_an_aggregates_only_report_holds_the_protected_figures_not_the_exact_one
 
 
 @pytest.mark.django_db
-def test_a_weighting_scheme_is_refused_until_weights_exist(seeded, tmp_path):
+def test_an_unknown_weighting_scheme_is_refused(seeded, tmp_path):
     with pytest.raises(CommandError, match="“census”"):
         call_command(
             "report", SLUG, "--weights", "census", "--language", "kk",
             "-o", str(tmp_path / "x.docx"),
         )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_weighted_report_shows_weighted_shares_beside_the_unweighted_counts(seeded, tmp_path):
+    document = report(tmp_path, "ru", "--weights", DEMO_NAME)
+    out = StringIO()
+    call_command(
+        "results", SLUG, "--filter", WEST, "--weights", DEMO_NAME, "--language", "ru",
+        stdout=out,
+    )  # fmt: skip
+    barriers = json.loads(out.getvalue())["tables"]["barriers"]
+    grid = cells(caption_table(document, 2))[1:-1]
+    # Counts stay the respondents' (the paper's); the shares are the weighted results'.
+    assert [int(row[1]) for row in grid] == TABLE_2
+    with translation.override("ru"):
+        comma = get_format("DECIMAL_SEPARATOR")
+    weighted = [f"{o['percent_of_answers']:.1f}".replace(".", comma) for o in barriers["options"]]
+    assert [row[2] for row in grid] == weighted
+    assert weighted != [f"{100 * n / ANSWERS:.1f}".replace(".", comma) for n in TABLE_2]
+    text = "\n".join(p.text for p in document.paragraphs)
+    with translation.override("ru"):
+        assert gettext("The figures are unweighted: each respondent counts once.") not in text
+        assert DEMO_LABEL in text
 
 
 @pytest.mark.django_db

@@ -171,3 +171,29 @@ def test_running_the_task_again_changes_nothing(survey, owner):
     build_export.apply(args=[job.pk], throw=True)
     job.refresh_from_db()
     assert job.file.name == name and job.status == JobStatus.COMPLETE
+
+
+def test_the_report_is_weighted_like_the_page_it_was_asked_from(survey, owner, analyst):
+    from analytics.weighting.services import weighting_scheme_save
+
+    scheme = weighting_scheme_save(
+        survey=survey,
+        name="levels",
+        label="Деңгейлер / Уровни",
+        targets={"level": {"central": 500, "local": 500}},
+    )
+    page = owner.get(url("results") + "?w=levels").content.decode()
+    form = page[page.index('id="report-form"') :][:1500]
+    assert 'name="w" value="levels"' in form
+    for client in (owner, analyst[0]):
+        client.post(url("report_start"), {"language": "ru", "w": "levels"})
+    jobs = list(ExportJob.objects.order_by("pk"))
+    assert [job.weighting_id for job in jobs] == [scheme.pk, scheme.pk]
+    for job, client in zip(jobs, (owner, analyst[0]), strict=True):
+        text = text_of(read(client.get(url("export_download", job.pk))))
+        assert "Деңгейлер / Уровни" in text
+        with translation.override("ru"):
+            assert gettext("The figures are unweighted: each respondent counts once.") not in text
+    # A scheme the survey does not have is the bad-filter page, and no job.
+    assert owner.post(url("report_start"), {"language": "ru", "w": "nope"}).status_code == 400
+    assert ExportJob.objects.count() == 2
