@@ -7,7 +7,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from coding.crosstab import coded_pairs_get
+from analytics.coding.crosstab import coded_pairs_get
 from surveys.models import Survey
 from surveys.schema import SurveySchema
 

@@ -8,7 +8,7 @@ from typing import IO, Any
 from django.http import HttpResponse
 from django.utils import translation
 
-from coding.results import coded_tables_named
+from analytics.coding.results import coded_tables_named
 from surveys.models import Survey
 from surveys.schema import SurveySchema
 

@@ -17,7 +17,7 @@ urlpatterns = [
     path("build/", include("surveys.respond.preview_urls")),
     path("build/", include("surveys.builder.urls")),
     path("results/", include("analytics.urls")),
-    path("results/", include("coding.urls")),
+    path("results/", include("analytics.coding.urls")),
     path("invitations/", include("accounts.urls_invitations")),
     path("api/v1/", include("api.urls")),
 ]

@@ -9,6 +9,7 @@ from surveys.models import Survey
 
 from ..selectors import FilterError
 from .models import ResponseWeight, WeightingScheme
+from .raking import EMPTY_CELL, NO_CONVERGENCE
 
 
 class WeightingUnknown(FilterError):
@@ -36,8 +37,6 @@ def weighting_scheme_get(*, survey: Survey, name: str | None) -> WeightingScheme
 def weighting_usable_check(*, scheme: WeightingScheme) -> None:
     """Raise WeightingUnknown with the reason when the scheme (its weights current) was refused."""
     if scheme.status == WeightingScheme.Status.ERROR:
-        from .services import refusal_text
-
         raise WeightingUnknown(
             _("The weighting scheme “%(name)s” has no weights: %(reason)s")
             % {"name": scheme.name, "reason": refusal_text(scheme)}
@@ -47,3 +46,24 @@ def weighting_usable_check(*, scheme: WeightingScheme) -> None:
 def response_weights_get(*, scheme: WeightingScheme, response_ids: list[int]) -> dict[int, float]:
     rows = ResponseWeight.objects.filter(scheme=scheme, response_id__in=response_ids)
     return dict(rows.values_list("response_id", "weight"))
+
+
+def refusal_text(scheme: WeightingScheme) -> str:
+    """Why a scheme has no weights, in the active language."""
+    detail = (scheme.summary or {}).get("refusal") or {}
+    reason = detail.get("reason")
+    if reason == EMPTY_CELL:
+        return _(
+            "No respondent answered “%(option)s” to “%(question)s”, which has a positive "
+            "population total: no weight can make up for them. Merge the option with another "
+            "or set its total to 0."
+        ) % {"option": detail.get("option"), "question": detail.get("question")}
+    if reason == NO_CONVERGENCE:
+        return _(
+            "The raking did not reach the totals within %(iterations)d iterations: the totals "
+            "of the questions contradict each other (check that each question's totals add up "
+            "to the same population)."
+        ) % {"iterations": detail.get("iterations", 0)}
+    if reason:
+        return _("No complete response answered every question of the scheme.")
+    return scheme.error

@@ -21,7 +21,8 @@ from surveys.selectors import survey_schema_get
 
 from ..selectors import filter_key, responses_watermark
 from .models import ResponseWeight, WeightingScheme
-from .raking import EMPTY_CELL, NO_CONVERGENCE, RakingError, rake
+from .raking import RakingError, rake
+from .selectors import weighting_usable_check
 
 Targets = dict[str, dict[str, float]]
 
@@ -184,8 +185,6 @@ def snapshot_key_for(
     that has none is refused (WeightingUnknown, answered as a bad filter)."""
     if weighting is None:
         return filter_key(dict(filters)), {}
-    from .selectors import weighting_usable_check
-
     weighting = weights_compute(scheme_id=weighting.pk)
     weighting_usable_check(scheme=weighting)
     fields = {"weighting": weighting, "weighting_version": weighting.version}
@@ -216,27 +215,6 @@ def _frame(survey: Survey, schema: SurveySchema, questions: list[str]) -> pd.Dat
         chosen = {response: options.get(option) for response, option in pairs.iterator()}
         frame[code] = pd.Series(chosen, dtype=object).reindex(frame.index)
     return frame.astype(object).where(frame.notna(), None)
-
-
-def refusal_text(scheme: WeightingScheme) -> str:
-    """Why a scheme has no weights, in the active language."""
-    detail = (scheme.summary or {}).get("refusal") or {}
-    reason = detail.get("reason")
-    if reason == EMPTY_CELL:
-        return _(
-            "No respondent answered “%(option)s” to “%(question)s”, which has a positive "
-            "population total: no weight can make up for them. Merge the option with another "
-            "or set its total to 0."
-        ) % {"option": detail.get("option"), "question": detail.get("question")}
-    if reason == NO_CONVERGENCE:
-        return _(
-            "The raking did not reach the totals within %(iterations)d iterations: the totals "
-            "of the questions contradict each other (check that each question's totals add up "
-            "to the same population)."
-        ) % {"iterations": detail.get("iterations", 0)}
-    if reason:
-        return _("No complete response answered every question of the scheme.")
-    return scheme.error
 
 
 def weights_compute(*, scheme_id: int) -> WeightingScheme:

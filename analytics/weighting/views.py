@@ -17,10 +17,9 @@ from surveys.selectors import survey_schema_get
 
 from ..views import _language, _microdata_survey
 from .models import WeightingScheme
-from .selectors import weighting_schemes_list
+from .selectors import refusal_text, weighting_schemes_list
 from .services import (
     SchemeError,
-    refusal_text,
     targets_csv_parse,
     weighting_scheme_delete,
     weighting_scheme_save,

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
-from coding.selectors import codebook_coded_get
+from analytics.coding.selectors import codebook_coded_get
 from surveys.formats.codebook import codebook_csv, codebook_rows
 from surveys.selectors import survey_schema_get
 

@@ -18,12 +18,12 @@ from rest_framework.views import APIView
 from accounts.audit import audit_record
 from accounts.models import AuditEvent
 from accounts.permissions import MICRODATA
+from analytics.coding.results import coded_document
 from analytics.disclosure import protection_note, refusal_message, viewer_results
 from analytics.inference import ci_annotate, ci_level_parse
 from analytics.models import JobStatus
 from analytics.presentation import results_document
 from analytics.services import BROKER_DOWN, results_request
-from coding.results import coded_document
 from surveys.selectors import survey_schema_get
 
 from ..access import audit_detail, survey_visible

@@ -38,7 +38,7 @@ INSTALLED_APPS = [
     "accounts",
     "surveys",
     "analytics",
-    "coding",
+    "analytics.coding",
     "api",
 ]
 

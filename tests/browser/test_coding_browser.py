@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from accounts.roles import RESEARCHER, roles_ensure
-from coding.models import OpenCoding
+from analytics.coding.models import OpenCoding
 from surveys.management.seed import paper_responses_build
 from surveys.models import Response
 from surveys.selectors import survey_schema_get

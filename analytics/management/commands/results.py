@@ -5,6 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 
+from analytics.coding.results import coded_document
 from analytics.downloads import tables_write
 from analytics.inference import LEVELS, ci_annotate, ci_level_parse
 from analytics.models import JobStatus
@@ -13,7 +14,6 @@ from analytics.selectors import FilterError, filters_normalize
 from analytics.services import results_request
 from analytics.tasks import compute_results
 from analytics.weighting.selectors import weighting_scheme_get
-from coding.results import coded_document
 from surveys.models import LANGUAGES, Survey
 from surveys.selectors import survey_schema_get
 

@@ -8,10 +8,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from coding.models import OpenCode, OpenCoding, text_hash
-from coding.services import open_code_create, open_codings_assign
+from analytics.coding.models import OpenCode, OpenCoding, text_hash
+from analytics.coding.services import open_code_create, open_codings_assign
 from surveys.selectors import survey_schema_get
-from tests.coding.conftest import SECRET
+from tests.analytics.coding.conftest import SECRET
 
 # Transactional: the results task runs on commit, as after a real request.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -233,7 +233,7 @@ def test_the_coding_page_reads_a_fixed_number_of_queries(survey, researcher, cod
     from django.test.utils import CaptureQueriesContext
 
     from surveys.services import response_create
-    from tests.coding.conftest import BASE
+    from tests.analytics.coding.conftest import BASE
 
     client, _user = researcher
     target = reverse("coding:question", args=["mini", "barriers"])

@@ -1,6 +1,6 @@
 """The coded table on hand-made answers: no database."""
 
-from coding.tables import cells_map, coded_cells, coded_table
+from analytics.coding.tables import cells_map, coded_cells, coded_table
 
 OPTIONS = [("a", "A"), ("b", "B"), ("other", "Other")]
 

@@ -7,7 +7,7 @@ only, a multiple-response table over the respondents who answered it. Each entry
 its respondents came from coding (`coded_from_other`) and whether it is a new code.
 
 The counts are kept with the sums of their respondents' record keys (`CodedCells`), so that the
-disclosure control can perturb each cell as it perturbs any other (`coding.protect`).
+disclosure control can perturb each cell as it perturbs any other (`analytics.coding.protect`).
 """
 
 from __future__ import annotations

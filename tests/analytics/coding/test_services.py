@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import translation
 
-from coding.models import OpenCode, OpenCoding, text_hash
-from coding.selectors import coded_tables_get, open_texts_list
-from coding.services import (
+from analytics.coding.models import OpenCode, OpenCoding, text_hash
+from analytics.coding.selectors import coded_tables_get, open_texts_list
+from analytics.coding.services import (
     ERRORS,
     open_code_create,
     open_code_delete,
@@ -16,7 +16,7 @@ from coding.services import (
 )
 from surveys.models import Answer, Response
 from surveys.selectors import survey_schema_get
-from tests.coding.conftest import SECRET
+from tests.analytics.coding.conftest import SECRET
 
 pytestmark = pytest.mark.django_db
 
@@ -197,7 +197,7 @@ def test_the_results_json_gains_coded_only_when_the_survey_has_codes(survey):
 
 
 def test_the_codebook_lists_the_coded_variable_and_its_codes(survey):
-    from coding.selectors import codebook_coded_get
+    from analytics.coding.selectors import codebook_coded_get
     from surveys.formats.codebook import codebook_rows
 
     schema = survey_schema_get(survey=survey)

@@ -144,7 +144,7 @@ def coded_questions(*, survey: Survey, schema: SurveySchema) -> list[QuestionSpe
 
 @dataclass(frozen=True)
 class CodedInputs:
-    """What a coded table or crosstab is counted from (`coding.tables`)."""
+    """What a coded table or crosstab is counted from (`analytics.coding.tables`)."""
 
     question_type: str
     options: list[tuple[str, str]]

@@ -8,7 +8,7 @@ import io
 import pytest
 from statsmodels.stats.proportion import proportion_confint
 
-from tests.coding.test_views import coded  # noqa: F401
+from tests.analytics.coding.test_views import coded  # noqa: F401
 
 pytestmark = pytest.mark.django_db(transaction=True)
 RESULTS = "/api/v1/surveys/mini/results/"
