@@ -44,7 +44,7 @@ format: install
 
 # Regenerate and compile the catalogues (needs GNU gettext); the .mo files are committed.
 messages: install
-	$(PY) manage.py makemessages -l kk -l ru --no-obsolete --ignore=.venv --ignore=bench
+	$(PY) manage.py makemessages -l kk -l ru --no-obsolete --ignore=.venv --ignore=bench --ignore=tests --ignore=test-results --ignore=test-output
 	$(PY) manage.py compilemessages -l kk -l ru --ignore=.venv
 
 # Speed and memory benchmarks on PostgreSQL, not part of `make test` (bench/README.md).
