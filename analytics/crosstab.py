@@ -123,7 +123,11 @@ def crosstab_compute(
             k=survey.min_cell_size,
             filtered=bool(filters),
             language=language,
-            **({"weighting": weighting.name} if weighting is not None else {}),
+            **(
+                {"weighting": weighting.name, "design_effect": weighting.design_effect}
+                if weighting is not None
+                else {}
+            ),
         )
         if table.get("refused"):
             return table

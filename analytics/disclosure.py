@@ -244,6 +244,7 @@ def results_protect(
     k: int,
     filtered: bool,
     weighting: str | None = None,
+    design_effect: float | None = None,
 ) -> dict[str, Any]:
     """What an aggregates-only viewer gets of one selection: a refusal, or protected tables.
 
@@ -267,7 +268,12 @@ def results_protect(
         from .weighting.results import weighted_tables_add
 
         tables = weighted_tables_add(
-            schema=schema, counts=counts, tables=tables, name=weighting, perturbed=perturbed
+            schema=schema,
+            counts=counts,
+            tables=tables,
+            name=weighting,
+            perturbed=perturbed,
+            design_effect=design_effect,
         )
     return {"refused": None, "respondents": perturbed.respondents, "tables": tables}
 
@@ -283,6 +289,7 @@ def crosstab_protect(
     filtered: bool,
     language: str,
     weighting: str | None = None,
+    design_effect: float | None = None,
 ) -> dict[str, Any]:
     """A crosstab for an aggregates-only viewer: columns below the thresholds left out whole.
 
@@ -329,7 +336,13 @@ def crosstab_protect(
         from .weighting.results import crosstab_weights_add
 
         shown_pairs = replace(pairs, cells=cells, group_sizes=sizes)
-        table = crosstab_weights_add(table=table, pairs=pairs, name=weighting, shown=shown_pairs)
+        table = crosstab_weights_add(
+            table=table,
+            pairs=pairs,
+            name=weighting,
+            shown=shown_pairs,
+            design_effect=design_effect,
+        )
     return table | {"refused": None, "withheld_columns": withheld}
 
 

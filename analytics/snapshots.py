@@ -59,7 +59,11 @@ def snapshot_compute(*, snapshot_id: int) -> None:
         total=count,
         k=survey.min_cell_size,
         filtered=bool(snapshot.filters),
-        **({"weighting": weighting.name} if weighting else {}),
+        **(
+            {"weighting": weighting.name, "design_effect": weighting.design_effect}
+            if weighting
+            else {}
+        ),
     )
     ResultSnapshot.objects.filter(pk=snapshot_id).update(
         status=JobStatus.COMPLETE,

@@ -58,6 +58,11 @@ class WeightingScheme(models.Model):
     def __str__(self) -> str:
         return f"{self.survey.slug}:{self.name}"
 
+    @property
+    def design_effect(self) -> float | None:
+        """Kish's design effect of the weights over every weighted response (the summary)."""
+        return (self.summary or {}).get("design_effect")
+
 
 class ResponseWeight(models.Model):
     scheme = models.ForeignKey(

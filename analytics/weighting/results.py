@@ -18,6 +18,36 @@ from ..selectors import AnswerCounts, PairCounts
 from . import tables as wt
 
 
+def protected_n_eff(table: dict[str, Any], *, design_effect: float | None) -> dict[str, Any]:
+    """A protected weighted table's effective sizes: its perturbed n over the whole scheme's
+    design effect (its summary, over every weighted response).
+
+    Not (Σw)²/Σw² of the scaled sums: that is the perturbed n over the *selection's* exact
+    design effect, an exact figure of exactly those respondents, which two selections that
+    differ by one respondent would compare. The scheme's design effect describes the whole
+    survey and is the same for every selection.
+    """
+
+    def size(n: Any) -> float | None:
+        return round(n / design_effect, 1) if n and design_effect else None
+
+    table = dict(table)
+    if "n_eff" in table:
+        base = table.get("respondents", table.get("n"))
+        table["n_eff"] = None if table["n_eff"] is None else size(base)
+    if table.get("rows"):
+        table["rows"] = [
+            row | ({"n_eff": size(row.get("n"))} if row.get("n_eff") is not None else {})
+            for row in table["rows"]
+        ]
+    if table.get("type") == "crosstab":
+        table["columns"] = [
+            column | ({"n_eff": size(column.get("respondents"))} if column.get("n_eff") else {})
+            for column in table["columns"]
+        ]
+    return table
+
+
 def _ratio(perturbed: float, exact: float) -> float:
     return perturbed / exact if exact and perturbed else 0.0
 
@@ -29,9 +59,11 @@ def weighted_tables_add(
     tables: dict[str, dict[str, Any]],
     name: str,
     perturbed: AnswerCounts | None = None,
+    design_effect: float | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The tables with their weighted figures. `counts` exact, with weighted sums; `perturbed`:
-    the counts the tables were built from when they are protected (same rows, same order)."""
+    the counts the tables were built from when they are protected (same rows, same order), and
+    then `design_effect`, the scheme's, for their effective sizes (`protected_n_eff`)."""
     frame = counts.counts.copy()
     if perturbed is not None and len(frame):
         scale = np.array(
@@ -81,14 +113,27 @@ def weighted_tables_add(
             out[code] = wt.rating_weigh(
                 table, name=name, cells=cells, squares=squares, answered=sums, na=question.scale_na
             )
+    if perturbed is not None:
+        out = {
+            code: protected_n_eff(table, design_effect=design_effect)
+            if "weighted" in table
+            else table
+            for code, table in out.items()
+        }
     return out
 
 
 def crosstab_weights_add(
-    *, table: dict[str, Any], pairs: PairCounts, name: str, shown: PairCounts | None = None
+    *,
+    table: dict[str, Any],
+    pairs: PairCounts,
+    name: str,
+    shown: PairCounts | None = None,
+    design_effect: float | None = None,
 ) -> dict[str, Any]:
     """A crosstab with weighted percents. `shown`: the perturbed cells and group sizes the
-    table was built from, for an aggregates-only viewer (the sums scaled by their ratios)."""
+    table was built from, for an aggregates-only viewer (the sums scaled by their ratios, the
+    effective sizes from the scheme's `design_effect`)."""
     cells = dict(pairs.cell_weights or {})
     groups = dict(pairs.group_weights or {})
     if shown is not None:
@@ -102,4 +147,7 @@ def crosstab_weights_add(
             )
             for g, sums in groups.items()
         }
-    return wt.crosstab_weigh(table, name=name, cells=cells, groups=groups)
+    weighted = wt.crosstab_weigh(table, name=name, cells=cells, groups=groups)
+    if shown is not None:
+        weighted = protected_n_eff(weighted, design_effect=design_effect)
+    return weighted

@@ -49,6 +49,23 @@ def test_weighted_results_for_an_aggregates_only_reader_come_from_perturbed_coun
         assert option["weighted_count"] == pytest.approx(option["count"] * weight, abs=0.06)
 
 
+def test_an_aggregates_only_readers_effective_size_is_no_exact_figure_of_the_selection(
+    world, scheme, as_
+):
+    """n_eff = the shown n over the whole scheme's design effect: the selection's own exact
+    (Σw)²/Σw² would be a figure of exactly its respondents, for differencing."""
+    scheme.refresh_from_db()
+    deff = scheme.design_effect
+    assert deff > 1
+    body = as_("results_admin").get(RESULTS.format(slug="mini"), weights="level").json()
+    for code in ("level", "barriers"):
+        table = body["tables"][code]
+        assert table["n_eff"] == round(table["respondents"] / deff, 1)
+    for row in body["tables"]["channels"]["rows"]:
+        if row["n_eff"] is not None:
+            assert row["n_eff"] == round(row["n"] / deff, 1)
+
+
 def test_an_unknown_scheme_is_a_400_in_the_callers_language(world, as_):
     for language in ("kk", "ru"):
         answer = as_("owner", language).get(RESULTS.format(slug="mini"), weights="nope")

@@ -52,7 +52,14 @@ def test_csv_lines_are_parsed_with_errors_per_line_in_russian():
     with translation.override("ru"), pytest.raises(SchemeError) as error:
         targets_csv_parse(text=text)
     assert len(error.value.messages) == 2
-    assert error.value.messages[0].startswith(translation.gettext("Line %(line)d: write")[:5])
+    with translation.override("ru"):
+        first = translation.gettext("Line %(line)d: write three values, question,option,total.")
+        twice = translation.gettext("Line %(line)d: “%(option)s” of “%(code)s” is given twice.")
+    assert error.value.messages == [
+        first % {"line": 2},
+        twice % {"line": 4, "option": "local", "code": "level"},
+    ]
+    assert first.startswith("Строка")
     assert targets_csv_parse(text='\ufefflevel,central,"1 200,5"\n') == {
         "level": {"central": "1200.5"}
     }
