@@ -72,22 +72,29 @@ class QuestionView:
         return {"question": condition.question, "options": " ".join(sorted(condition.options))}
 
 
-def _points_html(choices: list[Choice]) -> SafeString:
+def _points_html(choices: list[Choice], row_label_id: str) -> SafeString:
     """A matrix row's radio buttons, the markup question.html's loop gave, without the loop.
 
     The channel matrices hold most of a page's inputs; formatting them here costs a fraction of
-    a template loop. Nothing in them depends on the page's errors (see question.html).
+    a template loop. Nothing in them depends on the page's errors (see question.html). Each radio
+    is named by its row and its point ("Phone 4"): a screen reader moving down a column, or a
+    voice user saying the name, would otherwise hear only "4".
     """
     return format_html_join(
         "",
-        '\n          <input class="btn-check" type="radio" name="{}" value="{}" id="{}"{}>'
-        '\n          <label class="btn btn-outline-primary" for="{}">{}{}</label>\n        ',
+        '\n          <input class="btn-check" type="radio" name="{}" value="{}" id="{}"{}'
+        ' aria-labelledby="{} {}-l">'
+        '\n          <label class="btn btn-outline-primary" for="{}" id="{}-l">{}{}</label>'
+        "\n        ",
         (
             (
                 c.name,
                 c.value,
                 c.id,
                 " checked" if c.checked else "",
+                row_label_id,
+                c.id,
+                c.id,
                 c.id,
                 c.label,
                 format_html('<span class="matrix-point-label"> — {}</span>', c.hint)
@@ -209,9 +216,10 @@ class SectionForm(forms.Form):
             fields=[self[q.code]] if q.type not in ("matrix", "note") else [],
             shown=shown,
         )
-        if q.is_note:
-            other = "ru" if self.language == "kk" else "kk"
-            view.lang = self.language if getattr(q.text, self.language) else other
+        # A text missing in the page's language stands in from the other one, marked as such so
+        # that a screen reader reads it with the right voice.
+        other = "ru" if self.language == "kk" else "kk"
+        view.lang = self.language if getattr(q.text, self.language) else other
         if q.other_option is not None:
             view.other = self[f"{q.code}.{OTHER_SUFFIX}"]
         if q.is_scaled:
@@ -225,9 +233,12 @@ class SectionForm(forms.Form):
             view.rows = [
                 (
                     self._label(r.label),
-                    _points_html(self._choices(self[f"{q.code}.{r.code}"], q, hints)),
+                    _points_html(
+                        self._choices(self[f"{q.code}.{r.code}"], q, hints),
+                        f"{view.dom_id}-{number}-label",
+                    ),
                 )
-                for r in q.rows
+                for number, r in enumerate(q.rows, start=1)
             ]
         elif q.type in ("single", "multiple", "rating"):
             view.choices = self._choices(self[q.code], q, {})

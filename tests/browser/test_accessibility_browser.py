@@ -149,8 +149,19 @@ def test_sign_in_the_builder_the_results_and_the_crosstab_are_clean(
             assert reply.status == 200, (where, reply.status)
             page.screenshot(path=str(artifacts / f"{where.replace(' ', '-')}.png"))
             axe_assert_clean(page, where)
+            if where == "results":
+                charts_have_their_table(page)
     finally:
         context.close()
+
+
+def charts_have_their_table(page) -> None:
+    """Every chart is described by the table of its figures next to it."""
+    charts = page.locator("figure.chart")
+    assert charts.count() > 0
+    for chart in charts.all():
+        described = chart.get_attribute("aria-describedby")
+        assert page.locator(f"#{described} table").count() == 1, described
 
 
 def test_an_input_whose_label_is_removed_is_reported(browser, live_server):
