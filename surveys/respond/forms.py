@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout, LayoutObject
 from django import forms
-from django.template.loader import render_to_string
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from surveys.answers import OTHER_SUFFIX, Answers, answer_to_wide
@@ -65,6 +63,15 @@ class QuestionView:
         return f"q-{self.spec.code}"
 
     @property
+    def matrix_html(self) -> SafeString:
+        return _matrix_html(self)
+
+    @property
+    def choices_html(self) -> SafeString:
+        # Read by the template at render time, once the page's errors are attached.
+        return _choices_html(self)
+
+    @property
     def condition(self) -> dict[str, str] | None:
         condition = self.spec.condition
         if condition is None:
@@ -78,46 +85,92 @@ def _points_html(choices: list[Choice], row_label_id: str) -> SafeString:
     The channel matrices hold most of a page's inputs; formatting them here costs a fraction of
     a template loop. Nothing in them depends on the page's errors (see question.html). Each radio
     is named by its row and its point ("Phone 4"): a screen reader moving down a column, or a
-    voice user saying the name, would otherwise hear only "4".
+    voice user saying the name, would otherwise hear only "4". `html.escape` is Django's `escape`
+    without its lazy-string wrapper, which cost more than the escaping on these hundreds of
+    inputs; every value is a plain str.
     """
-    return format_html_join(
-        "",
-        '\n          <input class="btn-check" type="radio" name="{}" value="{}" id="{}"{}'
-        ' aria-labelledby="{} {}-l">'
-        '\n          <label class="btn btn-outline-primary" for="{}" id="{}-l">{}{}</label>'
-        "\n        ",
-        (
-            (
-                c.name,
-                c.value,
-                c.id,
-                " checked" if c.checked else "",
-                row_label_id,
-                c.id,
-                c.id,
-                c.id,
-                c.label,
-                format_html('<span class="matrix-point-label"> — {}</span>', c.hint)
-                if c.hint
-                else "",
-            )
-            for c in choices
-        ),
+    row = escape(row_label_id)
+    parts = []
+    for c in choices:
+        i = escape(c.id)
+        hint = f'<span class="matrix-point-label"> — {escape(c.hint)}</span>' if c.hint else ""
+        parts.append(
+            f'\n          <input class="btn-check" type="radio" name="{escape(c.name)}"'
+            f' value="{escape(c.value)}" id="{i}"{" checked" if c.checked else ""}'
+            f' aria-labelledby="{row} {i}-l">'
+            f'\n          <label class="btn btn-outline-primary" for="{i}" id="{i}-l">'
+            f"{escape(c.label)}{hint}</label>\n        "
+        )
+    return mark_safe("".join(parts))  # every value above is escaped
+
+
+def _matrix_html(view: QuestionView) -> SafeString:
+    """A matrix: its column header (hidden from screen readers: each radio carries its point)
+    and one named radio group per row, as question.html's loops gave them."""
+    head = "".join(
+        f"<span>{p}"
+        + (f'<small class="d-block fw-normal">{escape(label)}</small>' if label else "")
+        + "</span>"
+        for p, label in view.points
+    )
+    parts = [
+        f'<div class="matrix" style="--points: {len(view.points)}">\n'
+        f'      <div class="matrix-head" aria-hidden="true"><span></span>{head}</div>\n      '
+    ]
+    for number, (label, points) in enumerate(view.rows, start=1):
+        row = f"{view.dom_id}-{number}"
+        parts.append(
+            f'\n      <div class="matrix-row" role="radiogroup" aria-labelledby="{row}-label"'
+            f' id="{row}">\n        <span class="matrix-label" id="{row}-label">{escape(label)}'
+            f'</span>\n        <div class="matrix-points">\n        {points}\n        </div>'
+            "\n      </div>\n      "
+        )
+    parts.append("\n    </div>")
+    return mark_safe("".join(parts))  # the labels are escaped, `points` is built escaped
+
+
+def _other_html(other: forms.BoundField) -> str:
+    """surveys/other_input.html, for a choice list rendered in Python."""
+    value = other.value()
+    return (
+        '<div class="other-text ms-4 mt-1 mb-2" data-other-box>\n'
+        f'  <label class="form-label small mb-1" for="{escape(other.auto_id)}">'
+        f"{escape(gettext('Please specify:'))}</label>\n"
+        f'  <input type="text" name="{escape(other.html_name)}" id="{escape(other.auto_id)}"'
+        ' class="form-control form-control-sm" maxlength="500"'
+        f' value="{escape("" if value is None else str(value))}">\n'
+        "</div>\n"
     )
 
 
-class QuestionBlock(LayoutObject):
-    """A crispy layout object: one question as a fieldset with its legend, help and errors."""
-
-    template = "surveys/question.html"
-
-    def __init__(self, view: QuestionView) -> None:
-        self.view = view
-
-    def render(
-        self, form: forms.Form, context: Any, template_pack: str = "bootstrap5", **kwargs: Any
-    ) -> str:
-        return render_to_string(self.template, {"q": self.view, "form": form})
+def _choices_html(view: QuestionView) -> SafeString:
+    """A single, multiple or rating question's inputs: question.html's loop, without the loop."""
+    parts = []
+    if view.spec.type == "rating":
+        for c in view.choices:
+            i = escape(c.id)
+            parts.append(
+                f'\n      <input class="btn-check" type="radio" name="{escape(c.name)}"'
+                f' value="{escape(c.value)}" id="{i}"{" checked" if c.checked else ""}>'
+                f'\n      <label class="btn btn-outline-primary rating-point" for="{i}">'
+                f"{escape(c.label)}</label>\n    "
+            )
+        return mark_safe("".join(parts))  # every value above is escaped
+    kind = "radio" if view.spec.type == "single" else "checkbox"
+    invalid = ' aria-invalid="true"' if view.errors else ""
+    for c in view.choices:
+        i = escape(c.id)
+        parts.append(
+            f'\n      <div class="form-check">\n        <input class="form-check-input"'
+            f' type="{kind}" name="{escape(c.name)}" value="{escape(c.value)}" id="{i}"'
+            f"{' checked' if c.checked else ''}{invalid}\n          "
+            f"{' data-exclusive' if c.exclusive else ''}{' data-other' if c.other else ''}>"
+            f'\n        <label class="form-check-label" for="{i}">{escape(c.label)}</label>'
+            "\n      </div>\n      "
+        )
+        if c.other and view.other is not None:
+            parts.append(_other_html(view.other))
+    return mark_safe("".join(parts))  # every value above is escaped
 
 
 class SectionForm(forms.Form):
@@ -146,10 +199,6 @@ class SectionForm(forms.Form):
             spec = schema.questions[code]
             self._add_fields(spec)
             self.views.append(self._view(spec, numbers.get(code, 0), code in shown))
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(*(QuestionBlock(v) for v in self.views))
 
     def _label(self, text: Any) -> str:
         return text.get(self.language)
