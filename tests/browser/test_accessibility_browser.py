@@ -52,6 +52,10 @@ def test_every_respondent_page_of_the_2022_questionnaire_is_clean(
         page.goto(f"{live_server.url}/s/{SLUG}/")
         assert page.locator("html").get_attribute("lang") == language
         axe_assert_clean(page, f"welcome ({language})")
+        # The statement is one link away from every page, in the page's language.
+        assert (
+            page.locator("footer a#accessibility-link").get_attribute("href") == "/accessibility/"
+        )
         with page.expect_navigation():
             page.locator("form[action$='/start/'] button[type=submit]").click()
 
@@ -144,6 +148,7 @@ def test_sign_in_the_builder_the_results_and_the_crosstab_are_clean(
             ("results index", "/results/"),
             ("results", f"/results/{SLUG}/"),
             ("crosstab", f"/results/{SLUG}/crosstab/?q=barriers&by=region"),
+            ("accessibility statement", "/accessibility/"),
         ]:
             reply = page.goto(base + path)
             assert reply.status == 200, (where, reply.status)
