@@ -221,10 +221,11 @@ class SectionForm(forms.Form):
             )
         elif q.type == "matrix":
             points = [(str(p), str(p)) for p in q.scale_points()]
+            # One field serves every row (fields hold no per-name state): its choices are
+            # normalised once instead of once per row.
+            shared = forms.ChoiceField(choices=points, required=False, widget=forms.RadioSelect)
             for row in q.rows:
-                self.fields[f"{q.code}.{row.code}"] = forms.ChoiceField(
-                    choices=points, required=False, widget=forms.RadioSelect
-                )
+                self.fields[f"{q.code}.{row.code}"] = shared
         elif q.type == "rating":
             points = [(str(p), str(p)) for p in q.scale_points()]
             self.fields[q.code] = forms.ChoiceField(
@@ -300,18 +301,21 @@ class SectionForm(forms.Form):
         value = bound.value()
         values = value if isinstance(value, (list, tuple)) else [value]
         chosen = {"" if v is None else str(v) for v in values}
+        # Worked out once per field, not per option: each is a property that formats anew.
+        name, auto_id = bound.html_name, bound.auto_id
         specs = {o.code: o for o in q.options}
         choices = []
         for i, (code, label) in enumerate(bound.field.choices):
             spec = specs.get(code)
+            code = str(code)
             choices.append(
                 Choice(
-                    name=bound.html_name,
-                    value=str(code),
-                    id=f"{bound.auto_id}_{i}",
+                    name=name,
+                    value=code,
+                    id=f"{auto_id}_{i}",
                     label=str(label),
-                    checked=str(code) in chosen,
-                    hint=hints.get(str(code), ""),
+                    checked=code in chosen,
+                    hint=hints.get(code, ""),
                     exclusive=bool(spec and spec.is_exclusive),
                     other=bool(spec and spec.is_other),
                 )
