@@ -195,6 +195,7 @@ class SectionForm(forms.Form):
         self.schema, self.section, self.language = schema, section, language
         shown = schema.visible_questions(saved)
         self.views: list[QuestionView] = []
+        self._options_filled = False
         for code in section.questions:
             spec = schema.questions[code]
             self._add_fields(spec)
@@ -278,6 +279,20 @@ class SectionForm(forms.Form):
                 for p in q.scale_points()
             ]
             view.scale_hint = "; ".join(f"{p} — {text}" for p, text in view.points if text)
+        return view
+
+    @property
+    def questions(self) -> list[QuestionView]:
+        """The views with their options worked out: only when the page is rendered, not for a
+        post that is saved and redirected."""
+        if not self._options_filled:
+            for view in self.views:
+                self._options_fill(view)
+            self._options_filled = True
+        return self.views
+
+    def _options_fill(self, view: QuestionView) -> None:
+        q = view.spec
         if q.type == "matrix":
             hints = {str(p): text for p, text in view.points}
             view.rows = [
@@ -292,7 +307,6 @@ class SectionForm(forms.Form):
             ]
         elif q.type in ("single", "multiple", "rating"):
             view.choices = self._choices(self[q.code], q, {})
-        return view
 
     def _choices(
         self, bound: forms.BoundField, q: QuestionSpec, hints: Mapping[str, str]
