@@ -67,6 +67,17 @@ class QuestionView:
         return _matrix_html(self)
 
     @property
+    def options_html(self) -> SafeString:
+        """A dropdown's <option>s (a region list runs to twenty)."""
+        return mark_safe(  # every value is escaped
+            "".join(
+                f'<option value="{escape(c.value)}"{" selected" if c.checked else ""}>'
+                f"{escape(c.label)}</option>"
+                for c in self.choices
+            )
+        )
+
+    @property
     def choices_html(self) -> SafeString:
         # Read by the template at render time, once the page's errors are attached.
         return _choices_html(self)
