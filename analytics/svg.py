@@ -41,10 +41,23 @@ def viridis(t: float) -> str:
     return "#" + "".join(f"{c:02x}" for c in rgb)
 
 
+def luminance(colour: str) -> float:
+    """WCAG 2.1 relative luminance of a #rrggbb colour."""
+    channels = (int(colour[k : k + 2], 16) / 255 for k in (1, 3, 5))
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(first: str, second: str) -> float:
+    """WCAG 2.1 contrast ratio, 1 to 21."""
+    high, low = sorted((luminance(first), luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
 def ink(fill: str) -> str:
-    """Black or white text, whichever reads better on `fill` (relative luminance)."""
-    r, g, b = (int(fill[k : k + 2], 16) / 255 for k in (1, 3, 5))
-    return "#111" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.45 else "#fff"
+    """Black or white text, whichever contrasts more with `fill`: on every viridis colour that is
+    at least 4.5:1 (WCAG AA); a near-black (#111) fell to 4.3:1 on the middle teal."""
+    return "#000000" if contrast("#000000", fill) >= contrast("#ffffff", fill) else "#ffffff"
 
 
 def document(uid: str, title: str, desc: str, height: float, body: list[str]) -> str:

@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from surveys.respond.views import home
+from surveys.respond.views import accessibility, home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("accessibility/", accessibility, name="accessibility"),
     # Unauthenticated probes for load balancers and orchestrators (health/views.py).
     path("health/", include("health.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -15,13 +15,17 @@
   }
 
   // "Not more than N": further boxes are disabled at the limit and enabled again below it.
-  function applyLimit(fieldset) {
+  // Reaching the limit by a change (not on load) is said aloud, since Tab then skips the rest.
+  function applyLimit(fieldset, announce) {
     var max = parseInt(fieldset.dataset.maxChoices, 10);
     var boxes = fieldset.querySelectorAll('input[type="checkbox"]');
     var count = Array.prototype.filter.call(boxes, function (b) { return b.checked; }).length;
     Array.prototype.forEach.call(boxes, function (b) {
       b.disabled = !b.checked && count >= max;
     });
+    var live = fieldset.querySelector("[data-limit-live]");
+    var note = fieldset.querySelector("[data-limit-note]");
+    if (live && note && announce) live.textContent = count >= max ? note.textContent : "";
   }
 
   // An "other" text box is shown while its option is chosen; a hidden box is disabled, so its
@@ -69,7 +73,7 @@
         }
       });
     }
-    if (fieldset.dataset.maxChoices) applyLimit(fieldset);
+    if (fieldset.dataset.maxChoices) applyLimit(fieldset, true);
     applyOther(fieldset);
     applyConditions();
   });
@@ -90,8 +94,12 @@
     if (button && button.hasAttribute("data-once")) form.dataset.sent = "1";
   });
 
+  // Focus goes where a screen reader user needs to start: the errors when the page was refused,
+  // otherwise the new page's heading (not the top of the document, as a plain load would).
   var summary = document.getElementById("error-summary");
+  var heading = document.getElementById("page-heading");
   if (summary) summary.focus();
+  else if (heading) heading.focus();
 
   var resume = document.getElementById("resume-link");
   if (resume) resume.addEventListener("focus", function () { resume.select(); });

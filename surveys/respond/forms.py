@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any
 
-from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout, LayoutObject
 from django import forms
-from django.template.loader import render_to_string
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from surveys.answers import OTHER_SUFFIX, Answers, answer_to_wide
@@ -65,6 +63,26 @@ class QuestionView:
         return f"q-{self.spec.code}"
 
     @property
+    def matrix_html(self) -> SafeString:
+        return _matrix_html(self)
+
+    @property
+    def options_html(self) -> SafeString:
+        """A dropdown's <option>s (a region list runs to twenty)."""
+        return mark_safe(  # every value is escaped
+            "".join(
+                f'<option value="{escape(c.value)}"{" selected" if c.checked else ""}>'
+                f"{escape(c.label)}</option>"
+                for c in self.choices
+            )
+        )
+
+    @property
+    def choices_html(self) -> SafeString:
+        # Read by the template at render time, once the page's errors are attached.
+        return _choices_html(self)
+
+    @property
     def condition(self) -> dict[str, str] | None:
         condition = self.spec.condition
         if condition is None:
@@ -72,45 +90,98 @@ class QuestionView:
         return {"question": condition.question, "options": " ".join(sorted(condition.options))}
 
 
-def _points_html(choices: list[Choice]) -> SafeString:
+def _points_html(choices: list[Choice], row_label_id: str) -> SafeString:
     """A matrix row's radio buttons, the markup question.html's loop gave, without the loop.
 
     The channel matrices hold most of a page's inputs; formatting them here costs a fraction of
-    a template loop. Nothing in them depends on the page's errors (see question.html).
+    a template loop. Nothing in them depends on the page's errors (see question.html). Each radio
+    is named by its row and its point ("Phone 4"): a screen reader moving down a column, or a
+    voice user saying the name, would otherwise hear only "4". `html.escape` is Django's `escape`
+    without its lazy-string wrapper, which cost more than the escaping on these hundreds of
+    inputs; every value is a plain str.
     """
-    return format_html_join(
-        "",
-        '\n          <input class="btn-check" type="radio" name="{}" value="{}" id="{}"{}>'
-        '\n          <label class="btn btn-outline-primary" for="{}">{}{}</label>\n        ',
-        (
-            (
-                c.name,
-                c.value,
-                c.id,
-                " checked" if c.checked else "",
-                c.id,
-                c.label,
-                format_html('<span class="matrix-point-label"> — {}</span>', c.hint)
-                if c.hint
-                else "",
-            )
-            for c in choices
-        ),
+    row = escape(row_label_id)
+    parts = []
+    for c in choices:
+        i = escape(c.id)
+        hint = f'<span class="matrix-point-label"> — {escape(c.hint)}</span>' if c.hint else ""
+        parts.append(
+            f'\n          <input class="btn-check" type="radio" name="{escape(c.name)}"'
+            f' value="{escape(c.value)}" id="{i}"{" checked" if c.checked else ""}'
+            f' aria-labelledby="{row} {i}-l">'
+            f'\n          <label class="btn btn-outline-primary" for="{i}" id="{i}-l">'
+            f"{escape(c.label)}{hint}</label>\n        "
+        )
+    return mark_safe("".join(parts))  # every value above is escaped
+
+
+def _matrix_html(view: QuestionView) -> SafeString:
+    """A matrix: its column header (hidden from screen readers: each radio carries its point)
+    and one named radio group per row, as question.html's loops gave them."""
+    head = "".join(
+        f"<span>{p}"
+        + (f'<small class="d-block fw-normal">{escape(label)}</small>' if label else "")
+        + "</span>"
+        for p, label in view.points
+    )
+    parts = [
+        f'<div class="matrix" style="--points: {len(view.points)}">\n'
+        f'      <div class="matrix-head" aria-hidden="true"><span></span>{head}</div>\n      '
+    ]
+    for number, (label, points) in enumerate(view.rows, start=1):
+        row = f"{view.dom_id}-{number}"
+        parts.append(
+            f'\n      <div class="matrix-row" role="radiogroup" aria-labelledby="{row}-label"'
+            f' id="{row}">\n        <span class="matrix-label" id="{row}-label">{escape(label)}'
+            f'</span>\n        <div class="matrix-points">\n        {points}\n        </div>'
+            "\n      </div>\n      "
+        )
+    parts.append("\n    </div>")
+    return mark_safe("".join(parts))  # the labels are escaped, `points` is built escaped
+
+
+def _other_html(other: forms.BoundField) -> str:
+    """surveys/other_input.html, for a choice list rendered in Python."""
+    value = other.value()
+    return (
+        '<div class="other-text ms-4 mt-1 mb-2" data-other-box>\n'
+        f'  <label class="form-label small mb-1" for="{escape(other.auto_id)}">'
+        f"{escape(gettext('Please specify:'))}</label>\n"
+        f'  <input type="text" name="{escape(other.html_name)}" id="{escape(other.auto_id)}"'
+        ' class="form-control form-control-sm" maxlength="500"'
+        f' value="{escape("" if value is None else str(value))}">\n'
+        "</div>\n"
     )
 
 
-class QuestionBlock(LayoutObject):
-    """A crispy layout object: one question as a fieldset with its legend, help and errors."""
-
-    template = "surveys/question.html"
-
-    def __init__(self, view: QuestionView) -> None:
-        self.view = view
-
-    def render(
-        self, form: forms.Form, context: Any, template_pack: str = "bootstrap5", **kwargs: Any
-    ) -> str:
-        return render_to_string(self.template, {"q": self.view, "form": form})
+def _choices_html(view: QuestionView) -> SafeString:
+    """A single, multiple or rating question's inputs: question.html's loop, without the loop."""
+    parts = []
+    if view.spec.type == "rating":
+        for c in view.choices:
+            i = escape(c.id)
+            parts.append(
+                f'\n      <input class="btn-check" type="radio" name="{escape(c.name)}"'
+                f' value="{escape(c.value)}" id="{i}"{" checked" if c.checked else ""}>'
+                f'\n      <label class="btn btn-outline-primary rating-point" for="{i}">'
+                f"{escape(c.label)}</label>\n    "
+            )
+        return mark_safe("".join(parts))  # every value above is escaped
+    kind = "radio" if view.spec.type == "single" else "checkbox"
+    invalid = ' aria-invalid="true"' if view.errors else ""
+    for c in view.choices:
+        i = escape(c.id)
+        parts.append(
+            f'\n      <div class="form-check">\n        <input class="form-check-input"'
+            f' type="{kind}" name="{escape(c.name)}" value="{escape(c.value)}" id="{i}"'
+            f"{' checked' if c.checked else ''}{invalid}\n          "
+            f"{' data-exclusive' if c.exclusive else ''}{' data-other' if c.other else ''}>"
+            f'\n        <label class="form-check-label" for="{i}">{escape(c.label)}</label>'
+            "\n      </div>\n      "
+        )
+        if c.other and view.other is not None:
+            parts.append(_other_html(view.other))
+    return mark_safe("".join(parts))  # every value above is escaped
 
 
 class SectionForm(forms.Form):
@@ -135,14 +206,11 @@ class SectionForm(forms.Form):
         self.schema, self.section, self.language = schema, section, language
         shown = schema.visible_questions(saved)
         self.views: list[QuestionView] = []
+        self._options_filled = False
         for code in section.questions:
             spec = schema.questions[code]
             self._add_fields(spec)
             self.views.append(self._view(spec, numbers.get(code, 0), code in shown))
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(*(QuestionBlock(v) for v in self.views))
 
     def _label(self, text: Any) -> str:
         return text.get(self.language)
@@ -165,10 +233,11 @@ class SectionForm(forms.Form):
             )
         elif q.type == "matrix":
             points = [(str(p), str(p)) for p in q.scale_points()]
+            # One field serves every row (fields hold no per-name state): its choices are
+            # normalised once instead of once per row.
+            shared = forms.ChoiceField(choices=points, required=False, widget=forms.RadioSelect)
             for row in q.rows:
-                self.fields[f"{q.code}.{row.code}"] = forms.ChoiceField(
-                    choices=points, required=False, widget=forms.RadioSelect
-                )
+                self.fields[f"{q.code}.{row.code}"] = shared
         elif q.type == "rating":
             points = [(str(p), str(p)) for p in q.scale_points()]
             self.fields[q.code] = forms.ChoiceField(
@@ -209,9 +278,10 @@ class SectionForm(forms.Form):
             fields=[self[q.code]] if q.type not in ("matrix", "note") else [],
             shown=shown,
         )
-        if q.is_note:
-            other = "ru" if self.language == "kk" else "kk"
-            view.lang = self.language if getattr(q.text, self.language) else other
+        # A text missing in the page's language stands in from the other one, marked as such so
+        # that a screen reader reads it with the right voice.
+        other = "ru" if self.language == "kk" else "kk"
+        view.lang = self.language if getattr(q.text, self.language) else other
         if q.other_option is not None:
             view.other = self[f"{q.code}.{OTHER_SUFFIX}"]
         if q.is_scaled:
@@ -220,18 +290,34 @@ class SectionForm(forms.Form):
                 for p in q.scale_points()
             ]
             view.scale_hint = "; ".join(f"{p} — {text}" for p, text in view.points if text)
+        return view
+
+    @property
+    def questions(self) -> list[QuestionView]:
+        """The views with their options worked out: only when the page is rendered, not for a
+        post that is saved and redirected."""
+        if not self._options_filled:
+            for view in self.views:
+                self._options_fill(view)
+            self._options_filled = True
+        return self.views
+
+    def _options_fill(self, view: QuestionView) -> None:
+        q = view.spec
         if q.type == "matrix":
             hints = {str(p): text for p, text in view.points}
             view.rows = [
                 (
                     self._label(r.label),
-                    _points_html(self._choices(self[f"{q.code}.{r.code}"], q, hints)),
+                    _points_html(
+                        self._choices(self[f"{q.code}.{r.code}"], q, hints),
+                        f"{view.dom_id}-{number}-label",
+                    ),
                 )
-                for r in q.rows
+                for number, r in enumerate(q.rows, start=1)
             ]
         elif q.type in ("single", "multiple", "rating"):
             view.choices = self._choices(self[q.code], q, {})
-        return view
 
     def _choices(
         self, bound: forms.BoundField, q: QuestionSpec, hints: Mapping[str, str]
@@ -240,18 +326,21 @@ class SectionForm(forms.Form):
         value = bound.value()
         values = value if isinstance(value, (list, tuple)) else [value]
         chosen = {"" if v is None else str(v) for v in values}
+        # Worked out once per field, not per option: each is a property that formats anew.
+        name, auto_id = bound.html_name, bound.auto_id
         specs = {o.code: o for o in q.options}
         choices = []
         for i, (code, label) in enumerate(bound.field.choices):
             spec = specs.get(code)
+            code = str(code)
             choices.append(
                 Choice(
-                    name=bound.html_name,
-                    value=str(code),
-                    id=f"{bound.auto_id}_{i}",
+                    name=name,
+                    value=code,
+                    id=f"{auto_id}_{i}",
                     label=str(label),
-                    checked=str(code) in chosen,
-                    hint=hints.get(str(code), ""),
+                    checked=code in chosen,
+                    hint=hints.get(code, ""),
                     exclusive=bool(spec and spec.is_exclusive),
                     other=bool(spec and spec.is_other),
                 )

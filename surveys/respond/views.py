@@ -66,6 +66,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html", {"surveys": surveys.order_by("slug")})
 
 
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement (docs/accessibility.md in short), linked from every footer."""
+    return render(request, "accessibility.html")
+
+
 def _language(request: HttpRequest) -> str:
     language = translation.get_language() or settings.LANGUAGE_CODE
     return language if language in ("kk", "ru") else settings.LANGUAGE_CODE

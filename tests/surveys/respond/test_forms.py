@@ -71,19 +71,22 @@ def test_a_matrix_keeps_one_radio_group_per_row_with_the_posted_point(refused_pa
     assert len(radios) == 4 * 5
     assert (
         '<input class="btn-check" type="radio" name="rate_people.yourself" value="4"'
-        ' id="id_rate_people.yourself_3" checked>'
+        ' id="id_rate_people.yourself_3" checked'
+        ' aria-labelledby="q-rate_people-1-label id_rate_people.yourself_3-l">'
     ) in block
     checked = [r for r in radios if " checked" in r]
     assert radios[3] in checked and sum("rate_people.yourself" in r for r in checked) == 1
     # The row left out of the post shows no point chosen.
     assert not any("rate_people.supervisor" in r for r in checked)
     assert (
-        '<label class="btn btn-outline-primary" for="id_rate_people.supervisor_0">1'
+        '<label class="btn btn-outline-primary" for="id_rate_people.supervisor_0"'
+        ' id="id_rate_people.supervisor_0-l">1'
         '<span class="matrix-point-label"> — Очень низкий</span></label>'
     ) in block
-    assert '<label class="btn btn-outline-primary" for="id_rate_people.supervisor_1">2</label>' in (
-        block
-    )
+    assert (
+        '<label class="btn btn-outline-primary" for="id_rate_people.supervisor_1"'
+        ' id="id_rate_people.supervisor_1-l">2</label>'
+    ) in (block)
 
 
 def test_a_dropdown_selects_its_prompt_until_answered_then_the_saved_option():
