@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
 from typing import Any
 
@@ -207,6 +207,13 @@ def response_start(*, survey: Survey, language: str, invitation_tag: str = "") -
     )
 
 
+@dataclass
+class PageSaved(ValidationResult):
+    """A section's validation, and the answers the response holds once the section is saved."""
+
+    held: dict[str, Any] = field(default_factory=dict)
+
+
 def response_save_page(
     *,
     response: Response,
@@ -215,11 +222,13 @@ def response_save_page(
     data: Mapping[str, Any],
     language: str,
     enforce_required: bool,
-) -> ValidationResult:
+) -> PageSaved:
     """Validate one section against the answers already held, and keep every valid answer.
 
     Valid answers are stored even when others on the page fail, so that closing the browser on
     an error page loses nothing; answers to questions that a changed answer now hides are dropped.
+    The result also carries every answer the response holds after the save (`held`), which the
+    caller needs to find the next page, without reading them again.
     """
     page = set(schema.section_by_code[section].questions)
     with transaction.atomic():
@@ -242,7 +251,7 @@ def response_save_page(
         )
         Response.objects.filter(pk=locked.pk).update(language=language, updated_at=timezone.now())
     response.language = language
-    return result
+    return PageSaved(answers=result.answers, errors=result.errors, held=kept)
 
 
 def response_complete(

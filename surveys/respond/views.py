@@ -301,8 +301,8 @@ def _post_page(request, response, schema, sections, number, saved, language) -> 
         return http
     if action == "back":
         return redirect(_page_url(response, max(number - 1, 1)))
-    held = response_answers_get(response=response, schema=schema)
-    now_sections = schema.visible_sections(held)
+    # The answers as saved, from the save itself: no third read of them in this request.
+    now_sections = schema.visible_sections(result.held)
     codes = [s.code for s in now_sections]
     position = codes.index(section.code) + 1 if section.code in codes else number
     if position < len(now_sections):

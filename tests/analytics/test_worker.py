@@ -1,7 +1,6 @@
 """A real Celery worker on Redis computes the same tables as the in-process path."""
 
 import json
-import os
 import threading
 import time
 
@@ -14,12 +13,13 @@ from analytics.selectors import answer_counts_get
 from analytics.services import results_request
 from config.celery import app
 from surveys.services import response_create
+from tests.redis_dbs import redis_test_url
 
 # The worker runs in a thread of its own, so it must see committed rows.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 # A database number of its own, so a developer's Redis keeps its keys.
-BROKER = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/15"
+BROKER = redis_test_url("broker")
 ANSWERS = {
     "level": "central", "body": "finance", "years": "7", "channels.meeting": "5",
     "channels.phone": "4", "barriers": "perception language", "general": "4",

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from config.request_id import request_id_var
+from tests.redis_dbs import redis_test_url
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/14")
+REDIS_TEST_URL = redis_test_url("keys")
 
 pytestmark = pytest.mark.services
 

@@ -3,7 +3,6 @@ database, and a questionnaire edited on one node seen at once on another."""
 
 from __future__ import annotations
 
-import os
 import runpy
 import time
 import uuid
@@ -14,9 +13,10 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.test import override_settings
 
 from config.settings.services import caches_for
+from tests.redis_dbs import redis_test_url
 
 BASE = Path(__file__).resolve().parents[2] / "config/settings/base.py"
-REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/14")
+REDIS_TEST_URL = redis_test_url("keys")
 
 
 def _base_settings(monkeypatch, **environment: str) -> dict:

@@ -1,16 +1,15 @@
 """The broker and cache checks against a real Redis, and against one that is stopped."""
 
-import os
-
 import pytest
 from django.test import override_settings
 
 from health.checks import FAILED, OK, services_check
+from tests.redis_dbs import redis_test_url
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
 # A database number of its own, so a developer's Redis keeps its keys.
-REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0").rsplit("/", 1)[0] + "/15"
+REDIS = redis_test_url("broker")
 
 
 def redis_cache(url: str) -> dict:
