@@ -24,8 +24,10 @@ REPORT_KINDS = (ExportJob.Kind.REPORT, ExportJob.Kind.REPORT_PROTECTED)
 def report_build(*, job_id: int) -> None:
     """Write the job's .docx to storage; a job already complete is left as it is."""
     with transaction.atomic():
+        # Only the job's row is locked: PostgreSQL refuses FOR UPDATE on the nullable side of
+        # the outer join that brings its weighting scheme.
         job = (
-            ExportJob.objects.select_for_update()
+            ExportJob.objects.select_for_update(of=("self",))
             .select_related("survey", "weighting")
             .get(pk=job_id)
         )

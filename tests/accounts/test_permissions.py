@@ -30,6 +30,8 @@ from analytics import urls as analytics_urls
 from analytics.models import ExportJob, JobStatus
 from analytics.services import results_request
 from analytics.snapshots import snapshot_compute
+from analytics.weighting.models import WeightingScheme
+from analytics.weighting.services import weighting_scheme_save
 from surveys.models import Survey
 from surveys.selectors import survey_schema_get
 from surveys.services import response_create
@@ -72,6 +74,21 @@ MATRIX: dict[str, tuple[str, str, tuple[int | str, ...]]] = {
     ),
     "analytics:export": ("get", "{export}", MICRODATA),
     "analytics:export_download": ("get", "{export_download}", MICRODATA),
+    # Everybody who sees the results may ask for the Word report (protected for aggregates-only).
+    "analytics:report_start": (
+        "post",
+        "{report_start}",
+        (LOGIN, 404, 302, 302, 404, 302, 404, 302),
+    ),
+    # Weighting schemes are defined by microdata users; anyone who sees results may use them.
+    "analytics:weighting": ("get", "{weighting}", MICRODATA),
+    "analytics:weighting_new": ("get", "{weighting_new}", MICRODATA),
+    "analytics:weighting_edit": ("get", "{weighting_edit}", MICRODATA),
+    "analytics:weighting_delete": (
+        "post",
+        "{weighting_delete}",
+        (LOGIN, 404, 302, 302, 404, 403, 404, 302),
+    ),
     "admin:survey_changelist": ("get", "/admin/surveys/survey/", ADMIN_EDIT),
     "admin:survey_change": ("get", "/admin/surveys/survey/{survey}/change/", ADMIN_OBJECT),
     "admin:survey_change_post": ("post", "/admin/surveys/survey/{survey}/change/", ADMIN_OBJECT),
@@ -143,6 +160,9 @@ def world(mini_survey, settings, tmp_path) -> dict[str, object]:
         status=JobStatus.COMPLETE,
     )
     job.file.save("mini.csv", ContentFile(b"language\nkk\n"))
+    weighting_scheme_save(
+        survey=survey, name="levels", label="", targets={"level": {"central": 1, "local": 1}}
+    )
     slug = survey.slug
     paths = {
         "index": reverse("analytics:index"),
@@ -153,6 +173,11 @@ def world(mini_survey, settings, tmp_path) -> dict[str, object]:
         "export_start": reverse("analytics:export_start", args=[slug]),
         "export": reverse("analytics:export", args=[slug, job.pk]),
         "export_download": reverse("analytics:export_download", args=[slug, job.pk]),
+        "report_start": reverse("analytics:report_start", args=[slug]),
+        "weighting": reverse("analytics:weighting", args=[slug]),
+        "weighting_new": reverse("analytics:weighting_new", args=[slug]),
+        "weighting_edit": reverse("analytics:weighting_edit", args=[slug, "levels"]),
+        "weighting_delete": reverse("analytics:weighting_delete", args=[slug, "levels"]),
         "preview": reverse("surveys:welcome", args=[slug]),
         "survey": survey.pk,
         "question": survey.questions.get(code="level").pk,
@@ -176,6 +201,7 @@ def test_each_role_gets_its_answer_from_each_protected_url(world, name, role):
     method, template, expected = MATRIX[name]
     url = template.format(**world["paths"])
     data = {"format": "csv"} if name == "analytics:export_start" else {}
+    data = {"language": "ru"} if name == "analytics:report_start" else data
 
     response = getattr(client_for(world, role), method)(url, data)
 
@@ -186,8 +212,12 @@ def test_each_role_gets_its_answer_from_each_protected_url(world, name, role):
         assert login in response["Location"] and "next=" in response["Location"]
     else:
         assert response.status_code == want
-    if want == 302 and name == "analytics:export_start":  # the user is taken to the export
+    if want == 302 and name in ("analytics:export_start", "analytics:report_start"):
+        # The user is taken to the job's page.
         assert response["Location"].startswith(world["paths"]["results"] + "exports/")
+    elif want == 302 and name == "analytics:weighting_delete":
+        assert response["Location"] == world["paths"]["weighting"]
+        assert not WeightingScheme.objects.filter(name="levels").exists()
     elif want == 302:
         assert response["Location"] == reverse("preview:start", args=[world["survey"].slug, "ru"])
 

@@ -8,11 +8,13 @@ viewer's perturbation depends on random record keys.
 
 from __future__ import annotations
 
+import json
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 
 from tests.analytics.test_views import owner, survey, url  # noqa: F401
 
@@ -27,7 +29,13 @@ def _command(*args: str) -> str:
 
 
 def test_results_command_is_unchanged_without_ci(survey):  # noqa: F811
-    assert _command() == (GOLDEN / "mini-results.json").read_bytes().decode()
+    golden = (GOLDEN / "mini-results.json").read_bytes().decode()
+    if connection.vendor == "postgresql":
+        # jsonb keeps an object's keys in its own order (the snapshot is stored as jsonb), which
+        # the recording on SQLite did not: the same values, compared as values.
+        assert json.loads(_command()) == json.loads(golden)
+    else:
+        assert _command() == golden
     assert _command("--format", "csv") == (GOLDEN / "mini-results.csv").read_bytes().decode()
     assert _command("--ci", "95") != _command()
 

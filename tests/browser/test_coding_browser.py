@@ -102,8 +102,8 @@ def test_a_researcher_codes_twenty_other_barriers(browser, live_server, artifact
     page.locator("#code-picker input[type=checkbox]").nth(1).focus()
     page.keyboard.press("Space")
     page.locator("#assign").focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert int(page.locator("[data-coded]").get_attribute("data-coded")) == 20
     assert OpenCoding.objects.filter(survey=survey).count() == 20
     page.screenshot(path=str(artifacts / "2-coded.png"), full_page=False)

@@ -172,7 +172,7 @@ def filter_apply(page, values: list[str]) -> None:
         if not box.is_visible():
             page.locator("#filter-panel details", has=box).locator("summary").click()
         box.check()
-    page.locator("form[method=get] button[type=submit]").click()
+    page.locator("#filter-form button[type=submit]").click()
     page.wait_for_url(re.compile(r"[?&]f=.*position"))
 
 
