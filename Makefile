@@ -31,8 +31,12 @@ demo: install
 serve: install
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# In parallel (pytest-xdist), a test file per worker at a time so that a file's module-wide
+# fixtures (the seeded 2022 survey) are built once; at most 4 workers, each with its own test
+# database and Redis databases (tests/redis_dbs.py). `make test PYTEST_ARGS=-n0` runs serially.
+PYTEST_ARGS ?= -n auto --maxprocesses=4 --dist loadfile
 test: install
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
