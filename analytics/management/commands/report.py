@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from analytics.management.filters import command_filters, filter_argument_add
 from analytics.report.content import ReportError, report_content
 from analytics.report.document import report_docx
-from analytics.selectors import FilterError, filters_normalize
 from surveys.models import LANGUAGES, Survey
 from surveys.selectors import survey_schema_get
 
@@ -20,13 +20,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
-        parser.add_argument(
-            "--filter",
-            action="append",
-            default=[],
-            metavar="CODE=OPT1,OPT2",
-            help="Only respondents whose answer to CODE is one of the options (repeatable).",
-        )
+        filter_argument_add(parser)
         parser.add_argument("--weights", metavar="NAME", help="A weighting scheme of the survey.")
         parser.add_argument("--language", choices=LANGUAGES, required=True)
         parser.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
@@ -43,16 +37,8 @@ class Command(BaseCommand):
         if survey is None:
             raise CommandError(_("No survey with the slug “%(slug)s”.") % {"slug": slug})
         schema = survey_schema_get(survey=survey)
-        raw: dict[str, list[str]] = {}
-        for item in items:
-            code, sep, values = item.partition("=")
-            if not sep:
-                raise CommandError(
-                    _("--filter %(item)s: write CODE=OPT1,OPT2") % {"item": repr(item)}
-                )
-            raw.setdefault(code, []).extend(values.split(","))
+        filters = command_filters(schema=schema, items=items)
         try:
-            filters = filters_normalize(schema=schema, raw=raw)
             # The operator, like a microdata user, gets the exact tables.
             content = report_content(
                 survey=survey,
@@ -62,7 +48,7 @@ class Command(BaseCommand):
                 exact=True,
                 weights=weights,
             )
-        except (FilterError, ReportError) as exc:
+        except ReportError as exc:
             raise CommandError(str(exc)) from exc
         output.write_bytes(report_docx(content=content))
         self.stdout.write(_("Report written: %(path)s") % {"path": output})

@@ -8,9 +8,10 @@ from django.utils import translation
 from analytics.coding.results import coded_document
 from analytics.downloads import tables_write
 from analytics.inference import LEVELS, ci_annotate, ci_level_parse
+from analytics.management.filters import command_filters, filter_argument_add
 from analytics.models import JobStatus
 from analytics.presentation import results_document
-from analytics.selectors import FilterError, filters_normalize
+from analytics.selectors import FilterError
 from analytics.services import results_request
 from analytics.tasks import compute_results
 from analytics.weighting.selectors import weighting_scheme_get
@@ -27,13 +28,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("slug")
-        parser.add_argument(
-            "--filter",
-            action="append",
-            default=[],
-            metavar="CODE=OPT1,OPT2",
-            help="Only respondents whose answer to CODE is one of the options (repeatable).",
-        )
+        filter_argument_add(parser)
         parser.add_argument("--format", choices=("json", "csv", "xlsx"), default="json")
         parser.add_argument("-o", "--output", type=Path)
         parser.add_argument("--language", choices=LANGUAGES, help="Labels' language.")
@@ -55,15 +50,9 @@ class Command(BaseCommand):
             raise CommandError(f"No survey with the slug “{slug}”.")
         language = language or survey.default_language
         schema = survey_schema_get(survey=survey)
-        raw: dict[str, list[str]] = {}
-        for item in filter:
-            code, sep, values = item.partition("=")
-            if not sep:
-                raise CommandError(f"--filter {item!r}: write CODE=OPT1,OPT2")
-            raw.setdefault(code, []).extend(values.split(","))
         with translation.override(language):
+            filters = command_filters(schema=schema, items=filter)
             try:
-                filters = filters_normalize(schema=schema, raw=raw)
                 scheme = weighting_scheme_get(survey=survey, name=weights)
                 snapshot = results_request(survey=survey, filters=filters, weighting=scheme)
             except FilterError as exc:

@@ -134,7 +134,8 @@ def test_an_aggregates_only_report_holds_the_protected_figures_not_the_exact_one
     document = docx.Document(io.BytesIO(report_docx(content=content)))
     snapshot = ResultSnapshot.objects.get(survey=seeded, filter_key=filter_key(filters))
     protected = snapshot.protected["tables"]["channel_effectiveness"]["rows"]
-    shown = figures(caption_table(document, 1))
+    with translation.override("ru"):  # the report's language, for its captions
+        shown = figures(caption_table(document, 1))
     assert shown == [[row["counts"][str(p)] for p in range(1, 6)] for row in protected]
     assert shown != list(TABLE_1.values())  # the perturbation moved some count
     text = "\n".join(p.text for p in document.paragraphs)
@@ -160,7 +161,8 @@ def test_a_weighted_report_shows_weighted_shares_beside_the_unweighted_counts(se
         stdout=out,
     )  # fmt: skip
     barriers = json.loads(out.getvalue())["tables"]["barriers"]
-    grid = cells(caption_table(document, 2))[1:-1]
+    with translation.override("ru"):
+        grid = cells(caption_table(document, 2))[1:-1]
     # Counts stay the respondents' (the paper's); the shares are the weighted results'.
     assert [int(row[1]) for row in grid] == TABLE_2
     with translation.override("ru"):
