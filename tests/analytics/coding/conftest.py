@@ -1,10 +1,9 @@
 import pytest
-from django.contrib.auth import get_user_model
-from django.test import Client
 
-from accounts.models import MicrodataGrant, SurveyShare
-from accounts.roles import RESEARCHER, RESULTS_ADMIN, roles_ensure
+from accounts.models import MicrodataGrant
+from accounts.roles import RESEARCHER, RESULTS_ADMIN
 from surveys.services import response_create
+from tests.analytics.test_views import client_for
 
 BASE = {
     "level": "central",
@@ -16,18 +15,6 @@ BASE = {
     "general": "4",
 }
 SECRET = "Начальник не отвечает на письма"
-
-
-def client_for(username, group=None, language="ru", share=None, **flags):
-    groups = roles_ensure()
-    user = get_user_model().objects.create_user(username, password="pw", **flags)
-    if group:
-        user.groups.add(groups[group])
-    if share is not None:
-        SurveyShare.objects.create(survey=share, user=user, role=group)
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(user)
-    return client, user
 
 
 @pytest.fixture
