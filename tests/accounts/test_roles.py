@@ -6,10 +6,11 @@ from importlib import import_module
 from io import StringIO
 
 import pytest
-from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 
 from accounts.roles import RESEARCHER, RESULTS_ADMIN, ROLE_PERMISSIONS, roles_ensure
@@ -28,13 +29,16 @@ def test_migration_created_both_roles():
     # The migrations' own steps, run again from no groups: the rows the real run left are gone
     # whenever a transactional test ran earlier in this process (its flush empties every table,
     # and pytest-xdist orders the files differently from one run to the next).
+    # With the migrations' own historical apps, as a migration run has them: the real registry
+    # must not be handed to them (0001 toggles each app config's models_module).
+    state = MigrationLoader(connection).project_state().apps
     Group.objects.filter(name__in=[RESEARCHER, RESULTS_ADMIN]).delete()
     for migration, step in (
         ("0001_roles", "create_roles"),
         ("0003_researchers_invite", "grant"),
         ("0005_results_admin_no_responses", "revoke"),
     ):
-        getattr(import_module(f"accounts.migrations.{migration}"), step)(django_apps, None)
+        getattr(import_module(f"accounts.migrations.{migration}"), step)(state, None)
     groups = {g.name: g for g in Group.objects.filter(name__in=[RESEARCHER, RESULTS_ADMIN])}
 
     assert set(groups) == {RESEARCHER, RESULTS_ADMIN}
