@@ -54,7 +54,7 @@ messages: install
 # Speed and memory benchmarks on PostgreSQL, not part of `make test` (bench/README.md).
 # `make bench SIZES=10000,100000` runs fewer sizes.
 bench: install
-	$(PY) bench/run.py $(if $(SIZES),--sizes $(SIZES))
+	$(PY) bench/run.py $(if $(SIZES),--sizes $(SIZES)) $(if $(QUICK),--quick)
 
 # 200 respondents at once through gunicorn for 60 s on PostgreSQL, then a check of every response
 # (bench/LOAD.md). `make load RESPONDENTS=50 DURATION=20` for a shorter run.

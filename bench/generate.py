@@ -157,7 +157,8 @@ def load(size: int, survey_id: int, templates: list[tuple[bytes, bytes]], keep: 
         conn.execute("SET maintenance_work_mem = '1GB'")
         conn.execute("SET synchronous_commit = off")
         indexes, foreign_keys = answer_ddl(conn)
-        conn.execute("TRUNCATE surveys_answer, surveys_response RESTART IDENTITY")
+        # CASCADE: what refers to responses (weights, snapshots' sources) goes with them.
+        conn.execute("TRUNCATE surveys_answer, surveys_response RESTART IDENTITY CASCADE")
         if not keep:
             for name, _definition in foreign_keys:
                 conn.execute(f'ALTER TABLE surveys_answer DROP CONSTRAINT "{name}"')

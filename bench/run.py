@@ -1,4 +1,5 @@
-"""Run every benchmark: `make bench`, or `python bench/run.py --sizes 10000,100000`.
+"""Run every benchmark: `make bench`, or `python bench/run.py --sizes 10000,100000`; `make bench
+QUICK=1` (`--quick`) runs them all at 10k only, once, in a few minutes.
 
 For each size: generate (or reuse) its database, time all tables against the SQL floor, and for
 the export sizes time the wide CSV, XLSX and .sav exports with their peak memory; then a complete
@@ -113,9 +114,17 @@ def main() -> None:
     parser.add_argument(
         "--drop-above-gb", type=float, default=5.0, help="drop larger bench databases (0: keep)"
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="10k responses only, one repeat, 10 submissions a mode: a check in under 5 minutes",
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.sizes = args.export_sizes = args.api_sizes = [10_000]
+        args.repeats, args.submit_responses = 1, 10
 
-    print(f"Saualnama benchmarks, {date.today().isoformat()}")
+    print(f"Saualnama benchmarks, {date.today().isoformat()}{' (quick)' if args.quick else ''}")
     for key, value in machine().items():
         print(f"  {key}: {value}")
     print(f"  disk (PostgreSQL data directory): {disk_report()}")
