@@ -24,6 +24,7 @@ from surveys.schema import SurveySchema
 from surveys.selectors import survey_schema_get
 
 from . import downloads
+from .coding.selectors import coded_tables_get, question_is_open
 from .crosstab import crosstab_compute
 from .disclosure import Parameters, protection_note, refusal_message, viewer_results
 from .exporting import export_file_response
@@ -170,6 +171,14 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     if ci is not None:
         tables = {code: ci_annotate(table, level=ci) for code, table in tables.items()}
     context["blocks"] = charts_for(tables, schema, language, k)
+    # The coded tables under their questions (computed from the coding rows, never stored), and
+    # for a researcher a link to code a question's open answers.
+    coded = coded_tables_get(
+        survey=survey, schema=schema, filters=filters, language=language, exact=exact
+    )
+    for block in context["blocks"]:
+        block["coded"] = coded.get(block["code"])
+        block["open"] = exact and question_is_open(schema.questions[block["code"]])
     context["composition"] = composition_from_tables(tables, schema, language, shown.respondents)
     context["contents"] = results_contents(
         context["blocks"], schema, language, composition=bool(context["composition"])
