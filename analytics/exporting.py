@@ -234,7 +234,7 @@ def weighted_export_build(
     survey = job.survey
     # Weights of the responses as they are now (a no-op when current), read in id order.
     scheme = weights_compute(scheme_id=job.weighting_id)
-    weights = export_weights(scheme=scheme, responses=responses)
+    weights = list(export_weights(scheme=scheme, responses=responses))
 
     def progress(count: int) -> None:
         if count % PROGRESS_EVERY == 0:

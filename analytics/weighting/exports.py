@@ -7,11 +7,11 @@ read in the same order and added as the last column, so the unweighted files sta
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -20,21 +20,27 @@ from surveys.models import Response
 from .models import ResponseWeight, WeightingScheme
 
 COLUMN = "weight"
+CHUNK_SIZE = 5000
 
 
 class WeightsMismatch(RuntimeError):
     """The responses changed between reading the weights and writing the file."""
 
 
-def export_weights(*, scheme: WeightingScheme, responses: QuerySet[Response]) -> list[float]:
-    """The weight of each selected response, in response id order (0 for one without)."""
-    ids = list(responses.order_by("id").values_list("id", flat=True))
-    weights = dict(
-        ResponseWeight.objects.filter(scheme=scheme, response_id__in=ids).values_list(
-            "response_id", "weight"
-        )
+def export_weights(*, scheme: WeightingScheme, responses: QuerySet[Response]) -> Iterator[float]:
+    """The weight of each selected response, in response id order (0 for one without).
+
+    Streamed in chunks beside the records, so an export of a million responses holds a chunk of
+    weights, not a list and a dictionary of all of them.
+    """
+    weight = ResponseWeight.objects.filter(scheme=scheme, response=OuterRef("pk")).values("weight")
+    rows = (
+        responses.order_by("id")
+        .annotate(export_weight=Subquery(weight[:1]))
+        .values_list("export_weight", flat=True)
+        .iterator(chunk_size=CHUNK_SIZE)
     )
-    return [round(float(weights.get(i, 0.0)), 6) for i in ids]
+    return (round(float(value or 0.0), 6) for value in rows)
 
 
 def _check(weights: Sequence[float], written: int) -> None:
