@@ -62,9 +62,11 @@ class NewResponse:
 
 def answer_rows_build(*, schema: SurveySchema, response_id: int, answers: Answers) -> list[Answer]:
     """One row per chosen option, per matrix cell, per number or text (a note has none: the
-    validation layer refuses any value for it)."""
+    validation layer refuses any value for it). The first row of each question carries
+    `marks_respondent`, which the results count as the question's respondents."""
     rows: list[Answer] = []
     for code, answer in answers.items():
+        first = len(rows)
         question = schema.questions[code]
         if question.is_choice:
             for option_code in answer.options:
@@ -101,6 +103,8 @@ def answer_rows_build(*, schema: SurveySchema, response_id: int, answers: Answer
             rows.append(
                 Answer(response_id=response_id, question_id=question.id, value_text=answer.text)
             )
+        if len(rows) > first:
+            rows[first].marks_respondent = True
     return rows
 
 
