@@ -1,6 +1,6 @@
 """Time and peak memory of the wide export, next to a COPY of the same answer rows.
 
-    python bench/bench_export.py --size 100000 [--xlsx] [--sav]
+    python bench/bench_export.py --size 100000 [--no-csv] [--xlsx] [--sav]
 
 The export (`surveys.formats.io.responses_export`, complete responses, to a file) runs in a child
 process of its own, so its peak resident set size can be read exactly: `os.wait4` returns the
@@ -142,6 +142,7 @@ def report(results: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--no-csv", action="store_true", help="not the CSV export")
     parser.add_argument("--xlsx", action="store_true", help="also the XLSX export")
     parser.add_argument("--sav", action="store_true", help="also the SPSS .sav export")
     parser.add_argument("--child", choices=("csv", "xlsx", "sav"), help=argparse.SUPPRESS)
@@ -150,7 +151,11 @@ def main() -> None:
     if args.child:
         child(args.size, args.child, args.out)
         return
-    formats = ("csv", *(("xlsx",) if args.xlsx else ()), *(("sav",) if args.sav else ()))
+    formats = tuple(
+        fmt
+        for fmt, wanted in (("csv", not args.no_csv), ("xlsx", args.xlsx), ("sav", args.sav))
+        if wanted
+    )
     results = bench(args.size, formats)
     print("\nWide export (responses_export) against a COPY of the same answer rows:")
     print(report(results))

@@ -55,6 +55,7 @@ def step(script: str, *args: str) -> tuple[int, list[dict]]:
     """Run one bench script, echoing its output; its exit code and RESULT records."""
     command = [sys.executable, str(HERE / script), *args]
     print(f"\n$ {' '.join(command[1:])}", flush=True)
+    started = time.perf_counter()
     results = []
     with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
         for line in process.stdout or ():
@@ -62,6 +63,7 @@ def step(script: str, *args: str) -> tuple[int, list[dict]]:
                 results.append(json.loads(line.split(" ", 2)[2]))
             else:
                 print(line, end="", flush=True)
+    print(f"[{script}: {time.perf_counter() - started:.0f} s, load {os.getloadavg()[0]:.1f}]")
     return process.returncode, results
 
 
@@ -144,7 +146,8 @@ def main() -> None:
                 failed.append(f"tables {size} (exit {code})")
         if size in args.export_sizes and formats:
             code, results = step("bench_export.py", "--size", str(size),
-                                 *(f"--{f}" for f in formats))  # fmt: skip
+                                 *([] if "csv" in formats else ["--no-csv"]),
+                                 *(f"--{f}" for f in formats if f != "csv"))  # fmt: skip
             exports += results
             if code:
                 failed.append(f"export {size} (exit {code})")
@@ -167,7 +170,8 @@ def main() -> None:
 
     submits: list[dict] = []
     if not args.no_submit:
-        code, submits = step("bench_submit.py", "--responses", str(args.submit_responses))
+        floors = ["--floor", "100"] if args.quick else []
+        code, submits = step("bench_submit.py", "--responses", str(args.submit_responses), *floors)
         if code:
             failed.append(f"submit (exit {code})")
 
