@@ -65,12 +65,19 @@ def timed_gets(client, url: str, requests: int) -> dict:
         reply = client.get(url)
         if reply.status_code != 200 or PENDING_MARK in reply.content:
             raise SystemExit(f"GET {url}: {reply.status_code}, pending or failed")
-    # Counted by a wrapper: the query log is reset at every request's start.
-    statements = []
-    with connection.execute_wrapper(
-        lambda execute, sql, *args: statements.append(sql) or execute(sql, *args)
-    ):
+    # Counted and timed by a wrapper: the query log is reset at every request's start.
+    statements: list[tuple[float, str]] = []
+
+    def timed(execute, sql, *args):
+        started = time.perf_counter()
+        try:
+            return execute(sql, *args)
+        finally:
+            statements.append(((time.perf_counter() - started) * 1000, sql))
+
+    with connection.execute_wrapper(timed):
         client.get(url)
+    slowest = max(statements, default=(0.0, ""))
     times = []
     for _ in range(requests):
         started = time.perf_counter()
@@ -79,7 +86,9 @@ def timed_gets(client, url: str, requests: int) -> dict:
         if reply.status_code != 200:
             raise SystemExit(f"GET {url}: {reply.status_code}")
     return {"median_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times),
-            "queries": len(statements), "bytes": len(reply.content)}  # fmt: skip
+            "queries": len(statements), "sql_ms": sum(ms for ms, _sql in statements),
+            "slowest_sql_ms": slowest[0], "slowest_sql": slowest[1][:120],
+            "bytes": len(reply.content)}  # fmt: skip
 
 
 def page_bench(survey, requests: int) -> list[dict]:
@@ -187,8 +196,10 @@ def report(results: list[dict]) -> str:
                          f"{r['median_ms']:.1f} ms ({r['min_ms']:.0f}-{r['max_ms']:.0f})",
                          f"{r['floor_ms']:.1f} ms signed-in floor view", f"{r['ratio']:.1f}x",
                          f"< {r['target_ms']:g} ms", "pass" if r["pass"] else "FAIL",
-                         f"{r['queries']} queries (floor {r['floor_queries']}), "
-                         f"{r['bytes'] / 1000:.0f} kB; /health/live {r['health_ms']:.1f} ms",
+                         f"{r['queries']} queries (floor {r['floor_queries']}) in "
+                         f"{r['sql_ms']:.0f} ms, the slowest {r['slowest_sql_ms']:.0f} ms: "
+                         f"{r['slowest_sql'][:60]}; {r['bytes'] / 1000:.0f} kB; "
+                         f"/health/live {r['health_ms']:.1f} ms",
                          f"{r['load']:.1f}"])  # fmt: skip
         else:
             rows.append([f"{r['responses']:,}", f"new filter's snapshot, {r['case']}",

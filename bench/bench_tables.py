@@ -77,10 +77,11 @@ def one_pass_sql(*, filtered: bool, weighted: bool, keys: bool) -> str:
     )
 
 
-def floor_one_pass(conn, *, survey_id, questions, region, scheme_id, keys) -> None:
+def floor_one_pass(conn, *, survey_id, questions, region, scheme_id, keys) -> list[tuple]:
+    """The floor's rows: (question, option, row, value, count[, key sum][, Σw, Σw²])."""
     sql = one_pass_sql(filtered=region is not None, weighted=scheme_id is not None, keys=keys)
     params = [survey_id, *([scheme_id] if scheme_id else []), *(region or ()), questions]
-    conn.execute(sql, params, prepare=False).fetchall()
+    return conn.execute(sql, params, prepare=False).fetchall()
 
 
 def floor_per_question(conn, survey_id: int, questions: list[int], region: tuple | None) -> None:

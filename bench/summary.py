@@ -48,7 +48,8 @@ def interactive_rows(interactive: list[dict]) -> list[list[str]]:
             rows.append([f"results page, {r['responses']:,}", f"{r['who']}, unchanged survey",
                          f"{r['median_ms']:.1f} ms", f"{r['floor_ms']:.1f} ms signed-in floor",
                          f"{r['ratio']:.1f}x", f"< {r['target_ms']:g} ms", _verdict(r["pass"]),
-                         f"{r['queries']} queries, {r['bytes'] / 1000:.0f} kB",
+                         f"{r['queries']} queries, SQL {r.get('sql_ms', 0):.0f} ms, "
+                         f"{r['bytes'] / 1000:.0f} kB",
                          f"{r['load']:.1f}"])  # fmt: skip
         else:
             rows.append([f"new filter's snapshot, {r['responses']:,}", r["case"],
