@@ -1,6 +1,6 @@
 """Interactive results: the results page of an unchanged survey, and a new filter's snapshot.
 
-    python bench/bench_interactive.py --size 1000000 [--requests 20] [--repeats 3]
+    python bench/bench_interactive.py --size 1000000 [--requests 20] [--repeats 3] [--profile]
 
 **(a) The results page** (target: under 100 ms, absolute). `GET /results/<slug>/` with no filter,
 the survey unchanged and its snapshot already computed (computed here first if it is not
@@ -91,7 +91,17 @@ def timed_gets(client, url: str, requests: int) -> dict:
             "bytes": len(reply.content)}  # fmt: skip
 
 
-def page_bench(survey, requests: int) -> list[dict]:
+def page_profile(client, url: str) -> None:
+    """A cProfile of five requests of the page, by cumulative time (`--profile`)."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [client.get(url) for _ in range(5)])
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
+def page_bench(survey, requests: int, profile: bool = False) -> list[dict]:
     from django.test import Client
     from django.test.utils import override_settings
     from django.urls import reverse
@@ -118,6 +128,9 @@ def page_bench(survey, requests: int) -> list[dict]:
             page = timed_gets(client, reverse("analytics:results", args=[survey.slug]), requests)
             floors.setdefault("signed_in", timed_gets(client, "/bench/floor-signed-in/", requests))
             results.append({"who": who, **page})
+            if profile:
+                print(f"\nThe results page for the {who} viewer, five requests:")
+                page_profile(client, reverse("analytics:results", args=[survey.slug]))
         health = timed_gets(Client(HTTP_HOST="localhost"), "/health/live", requests)
     load = max(load, os.getloadavg()[0])
     for result in results:
@@ -176,13 +189,13 @@ def snapshot_bench(survey, size: int, repeats: int) -> dict:
             "pass": ours < SNAPSHOT_TARGET_S, "load": max(load, os.getloadavg()[0])}  # fmt: skip
 
 
-def bench(size: int, requests: int, repeats: int) -> list[dict]:
+def bench(size: int, requests: int, repeats: int, profile: bool = False) -> list[dict]:
     django_setup(size)
     from analytics.selectors import responses_watermark
 
     survey = bench_survey()
     complete, _last = responses_watermark(survey=survey)
-    results = [*page_bench(survey, requests), snapshot_bench(survey, size, repeats)]
+    results = [*page_bench(survey, requests, profile), snapshot_bench(survey, size, repeats)]
     for result in results:
         result.update(size=size, responses=complete)
     return results
@@ -218,8 +231,9 @@ def main() -> None:
     parser.add_argument("--size", type=int, required=True)
     parser.add_argument("--requests", type=int, default=20, help="timed GETs per page")
     parser.add_argument("--repeats", type=int, default=3, help="timed snapshot computations")
+    parser.add_argument("--profile", action="store_true", help="cProfile the page too")
     args = parser.parse_args()
-    results = bench(args.size, args.requests, args.repeats)
+    results = bench(args.size, args.requests, args.repeats, args.profile)
     print("\nInteractive results: the page of an unchanged survey, a new filter's snapshot:")
     print(report(results))
     for result in results:
