@@ -1,5 +1,7 @@
-"""Run every benchmark: `make bench`, or `python bench/run.py --sizes 10000,100000`; `make bench
-QUICK=1` (`--quick`) runs them all at 10k only, once, and must stay under 5 minutes.
+"""Run every benchmark and print issue 18's targets as ratios to floors measured in the same run.
+
+`make bench`, or `python bench/run.py --sizes 10000,100000`; `make bench QUICK=1` (`--quick`) runs
+them all at 10k only, once, and must stay under 5 minutes.
 
 Issue 18's targets, each as ours / a floor measured in the same run, at every size of `--sizes`
 (10k, 100k, 1M): for each size generate (or reuse) its database, then
@@ -7,8 +9,8 @@ Issue 18's targets, each as ours / a floor measured in the same run, at every si
   not, weighted or not, exact or perturbed; the weights computed once per database);
 - at `--export-sizes`, the CSV, XLSX and .sav exports against a COPY, with their peak memory
   (bench_export.py, each in a child process);
-- at `--interactive-sizes` (1M), the results page of an unchanged survey and a new filter's
-  snapshot (bench_interactive.py);
+- at `--interactive-sizes` (default: the largest size, 1M), the results page of an unchanged
+  survey and a new filter's snapshot (bench_interactive.py);
 then at `--api-sizes` every response paged through the API against the CSV export
 (bench_api.py, on the size's bench database when this run generated it), and a complete web
 submission under gunicorn (issue 7; bench_submit.py). Each step is a process of its own, so that
@@ -85,15 +87,16 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--no-csv", action="store_true", help="skip the CSV export")
     parser.add_argument("--no-xlsx", action="store_true", help="skip the XLSX export")
     parser.add_argument("--no-sav", action="store_true", help="skip the .sav export")
-    parser.add_argument("--interactive-sizes", type=sizes_parse, default=[1_000_000],
-                        help="results page and a new filter's snapshot")  # fmt: skip
+    parser.add_argument("--interactive-sizes", type=sizes_parse,
+                        help="results page and a new filter's snapshot (default: the largest "
+                             "of --sizes)")  # fmt: skip
     parser.add_argument("--no-interactive", action="store_true")
     parser.add_argument("--requests", type=int, default=20, help="timed results page GETs")
     parser.add_argument("--no-tables", action="store_true", help="skip the all-tables bench")
     parser.add_argument("--per-question", action="store_true", help="issue 7's tables floor too")
     parser.add_argument("--no-submit", action="store_true", help="skip the web submission bench")
-    parser.add_argument("--api-sizes", type=sizes_parse, default=every,
-                        help="responses paged through the API")  # fmt: skip
+    parser.add_argument("--api-sizes", type=sizes_parse,
+                        help="responses paged through the API (default: --sizes)")  # fmt: skip
     parser.add_argument("--no-api", action="store_true", help="skip the API paging bench")
     parser.add_argument("--submit-responses", type=int, default=20, help="per mode")
     parser.add_argument("--repeats", type=int, default=3)
@@ -107,6 +110,10 @@ def arguments() -> argparse.Namespace:
         help="10k responses only, every benchmark once: a check in under 5 minutes",
     )
     args = parser.parse_args()
+    if args.api_sizes is None:
+        args.api_sizes = args.sizes
+    if args.interactive_sizes is None:
+        args.interactive_sizes = [max(args.sizes)] if args.sizes else []
     if args.quick:
         args.sizes = args.export_sizes = args.api_sizes = args.interactive_sizes = [10_000]
         args.repeats, args.submit_responses, args.requests = 1, 10, 10
