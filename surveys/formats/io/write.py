@@ -224,6 +224,9 @@ def _xlsx_cell(ref: str, value: str, number: bool) -> str:
     string, as openpyxl was told to write it; CR becomes Excel's escape (see XLSX_CR).
     """
     if number:
+        if value.isdigit() and value.isascii() and len(value) < 16 and value[0] != "0":
+            # Already what "%.16g" makes of it (most cells: codes and counts); 0 and 05 are not.
+            return f'<c r="{ref}" t="n"><v>{value}</v></c>'
         parsed = float(value) if "." in value else int(value)
         return f'<c r="{ref}" t="n"><v>{xlsx_number(parsed)}</v></c>'
     if "\r" in value:
