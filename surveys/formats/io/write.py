@@ -144,7 +144,7 @@ def _csv_write(
             count += 1
         return count
     writer.writerow([*columns, WEIGHT_COLUMN])
-    for record, weight in weighted(records, weights):
+    for record, weight in _weighted(records, weights):
         # csv writes the float as repr() does, as the weight column always was.
         row: list[str | float] = [
             v if n else csv_text_protect(v) for v, n in zip(record, kinds, strict=True)
@@ -155,7 +155,7 @@ def _csv_write(
     return count
 
 
-def weighted(
+def _weighted(
     records: Iterable[list[str]], weights: Iterable[float]
 ) -> Iterator[tuple[list[str], float]]:
     """Each record with its weight; `WeightsMismatch` when the weights run out or remain."""
@@ -202,7 +202,7 @@ def _xlsx_write(
                 count += 1
         else:
             last = refs[-1]
-            for number, (record, weight) in enumerate(weighted(records, weights), start=2):
+            for number, (record, weight) in enumerate(_weighted(records, weights), start=2):
                 n = str(number)
                 cells = [
                     _xlsx_cell(ref + n, value, kind)
