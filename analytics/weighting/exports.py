@@ -1,12 +1,12 @@
 """The `weight` column of raw exports (microdata users only): CSV, XLSX, .sav and codebook.
 
 The response files are written by `surveys.formats.io` in response id order; the weights are
-read in the same order and added as the last column, so the unweighted files stay as they are.
+read in the same order and added as the last column, so the unweighted files stay as they are:
+CSV and XLSX as they are written (`responses_export(weights=)`), the .sav after.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -15,16 +15,13 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from surveys.formats.io.write import WeightsMismatch
 from surveys.models import Response
 
 from .models import ResponseWeight, WeightingScheme
 
 COLUMN = "weight"
 CHUNK_SIZE = 5000
-
-
-class WeightsMismatch(RuntimeError):
-    """The responses changed between reading the weights and writing the file."""
 
 
 def export_weights(*, scheme: WeightingScheme, responses: QuerySet[Response]) -> Iterator[float]:
@@ -46,36 +43,6 @@ def export_weights(*, scheme: WeightingScheme, responses: QuerySet[Response]) ->
 def _check(weights: Sequence[float], written: int) -> None:
     if written != len(weights):
         raise WeightsMismatch(f"{written} responses written, {len(weights)} weights")
-
-
-def csv_weight_add(*, source: Path, out: Any, weights: Sequence[float]) -> None:
-    """Copy the responses CSV at `source` (BOM, header, one line a response) to the text
-    stream `out` with a last column `weight`."""
-    with source.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        header = next(reader)
-        writer.writerow([*header, COLUMN])
-        rows = 0
-        for row, weight in zip(reader, weights, strict=False):
-            writer.writerow([*row, weight])
-            rows += 1
-    _check(weights, rows)
-
-
-def xlsx_weight_add(*, path: Path, weights: Sequence[float]) -> None:
-    """Add a `weight` column to the first sheet (the responses) of the workbook at `path`."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path)
-    sheet = book.worksheets[0]
-    column = sheet.max_column + 1
-    sheet.cell(row=1, column=column, value=COLUMN)
-    _check(weights, sheet.max_row - 1)
-    for number, weight in enumerate(weights, start=2):
-        sheet.cell(row=number, column=column, value=weight)
-    book.save(path)
 
 
 def sav_weight_add(*, path: Path, weights: Sequence[float], label: str) -> None:
@@ -132,10 +99,9 @@ def weight_label(*, scheme: WeightingScheme, language: str) -> str:
 
 __all__ = [
     "COLUMN",
+    "WeightsMismatch",
     "codebook_weight_row",
-    "csv_weight_add",
     "export_weights",
     "sav_weight_add",
     "weight_label",
-    "xlsx_weight_add",
 ]
