@@ -18,7 +18,11 @@ from surveys.selectors import survey_schema_get
 
 from .exporting import export_fail
 from .models import ExportJob, JobStatus, ResultSnapshot
-from .selectors import Filters, responses_selected, responses_watermark
+from .selectors import (
+    Filters,
+    responses_selected,
+    responses_watermark_recent,
+)
 from .tasks import build_export, compute_results
 from .weighting.models import WeightingScheme
 from .weighting.selectors import weighting_usable_check
@@ -53,7 +57,7 @@ def results_request(
     no-op when they are) and the snapshot is the one of (filter, scheme, its version).
     """
     key, extra = snapshot_key_for(filters=filters, weighting=weighting)
-    count, last = responses_watermark(survey=survey)
+    count, last = responses_watermark_recent(survey=survey)
     now = timezone.now()
     with transaction.atomic():
         snapshot, created = ResultSnapshot.objects.select_for_update().get_or_create(
