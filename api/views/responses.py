@@ -27,13 +27,12 @@ from analytics.weighting.selectors import response_weights_get
 from surveys.formats.io.pages import (
     RESPONSE_ID,
     Position,
-    column_kinds,
     response_public_id,
     responses_complete,
     responses_page,
+    wide_cells_for,
     wide_columns_all,
-    wide_rows_for,
-    wide_typed,
+    wide_typer,
 )
 from surveys.selectors import survey_schema_get
 
@@ -126,15 +125,13 @@ class Responses(APIView):
             if scheme is not None
             else None
         )
-        kinds = column_kinds(schema=schema)
-        records = wide_rows_for(schema=schema, rows=rows)
         language = None if labels == "codes" else labels
+        typed = wide_typer(schema=schema, columns=columns, labels=language)
+        records = wide_cells_for(schema=schema, rows=rows)
         results: list[dict[str, Any]] = []
         for row, record in zip(rows, records, strict=True):
             item = {RESPONSE_ID: response_public_id(response_id=row.id)}
-            item |= wide_typed(
-                schema=schema, record=record, columns=columns, kinds=kinds, labels=language
-            )
+            item |= typed(record)
             if weights is not None:
                 item["weight"] = weights.get(row.id, 0.0)
             results.append(item)

@@ -274,7 +274,8 @@ def _cells_aggregated(
     else:
         where, params = "= ANY(%s)", (list(ids or []),)
     sql = _TOKEN_SQL.format(table=connection.ops.quote_name(Answer._meta.db_table), where=where)
-    with connection.chunked_cursor() as cursor:
+    # A page of ids is read at once; a whole selection through a server-side cursor.
+    with connection.cursor() if responses is None else connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(_FETCH):
             for response_id, plain, keys, texts, decimals in chunk:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,11 +19,11 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from surveys.answers import OTHER_SUFFIX, answers_to_wide, wide_columns
+from surveys.answers import OTHER_SUFFIX, wide_columns
 from surveys.formats.io.columns import LANGUAGE, SUBMITTED_AT
-from surveys.models import Answer, Response, Survey
+from surveys.formats.io.decode import answer_cells, wide_decoder
+from surveys.models import Response, Survey
 from surveys.schema import SurveySchema
-from surveys.selectors import ANSWER_FIELDS, answers_from_rows
 
 RESPONSE_ID = "_id"
 Position = tuple[datetime, int]  # (updated_at, id) of the last response of a page
@@ -71,25 +71,28 @@ def responses_page(
     return [ResponseRow(*row) for row in rows[:limit]], len(rows) > limit
 
 
-def wide_rows_for(*, schema: SurveySchema, rows: Sequence[ResponseRow]) -> list[dict[str, str]]:
-    """The wide cells of each response of `rows`, in their order (`language`, `submitted_at` and
-    every answered column, as text; an unanswered column is absent)."""
-    ids = [row.id for row in rows]
-    found: dict[int, list[tuple]] = {response_id: [] for response_id in ids}
-    answers = (
-        Answer.objects.filter(response_id__in=ids)
-        .order_by()
-        .values_list("response_id", *ANSWER_FIELDS)
-    )
-    for response_id, *rest in answers:
-        found[response_id].append(tuple(rest))
+def wide_cells_for(*, schema: SurveySchema, rows: Sequence[ResponseRow]) -> list[list[str]]:
+    """The wide record of each response of `rows`, in their order: a list of cells in the order
+    of `wide_columns_all` (an unanswered cell is empty). One query for their answers."""
+    decoder = wide_decoder(schema)
+    found = dict(answer_cells(decoder=decoder, ids=[row.id for row in rows]))
     zone = timezone.get_default_timezone()
     out = []
     for row in rows:
-        wide = answers_to_wide(schema, answers_from_rows(schema, found[row.id]))
-        submitted = row.submitted_at.astimezone(zone).isoformat() if row.submitted_at else ""
-        out.append({LANGUAGE: row.language, SUBMITTED_AT: submitted, **wide})
+        cells = found.get(row.id) or decoder.empty()
+        cells[0] = row.language
+        cells[1] = row.submitted_at.astimezone(zone).isoformat() if row.submitted_at else ""
+        out.append(cells)
     return out
+
+
+def wide_rows_for(*, schema: SurveySchema, rows: Sequence[ResponseRow]) -> list[dict[str, str]]:
+    """`wide_cells_for` as dicts by column (`language`, `submitted_at` and every column of the
+    wide format, as text; an unanswered column is empty)."""
+    columns = wide_columns_all(schema=schema)
+    return [
+        dict(zip(columns, cells, strict=True)) for cells in wide_cells_for(schema=schema, rows=rows)
+    ]
 
 
 def column_kinds(*, schema: SurveySchema) -> dict[str, str]:
@@ -140,6 +143,52 @@ def wide_typed(
         else:
             out[column] = text
     return out
+
+
+def wide_typer(
+    *, schema: SurveySchema, columns: Sequence[str], labels: str | None = None
+) -> Callable[[list[str]], dict[str, Any]]:
+    """`wide_typed` for records of `wide_cells_for`, with each column's treatment settled once:
+    `typer(cells)` is `wide_typed(record=dict(zip(wide_columns_all, cells)), ...)`."""
+    position = {column: i for i, column in enumerate(wide_columns_all(schema=schema))}
+    kinds = column_kinds(schema=schema)
+    plan = []
+    for column in columns:
+        kind = kinds[column]
+        if kind == "single" and labels:
+            kind = "label"
+        elif kind not in ("integer", "decimal", "multiple"):
+            kind = "text"
+        plan.append((column, position[column], kind))
+    label = {
+        column: {o.code: o.label.get(labels) for o in schema.questions[column].options}
+        for column, _i, kind in plan
+        if labels and kind in ("label", "multiple")
+    }
+
+    def typed(cells: list[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for column, i, kind in plan:
+            text = cells[i]
+            if text == "":
+                out[column] = [] if kind == "multiple" else None
+            elif kind == "text":
+                out[column] = text
+            elif kind == "integer":
+                out[column] = int(text)
+            elif kind == "decimal":
+                out[column] = float(text)
+            elif kind == "multiple":
+                codes = text.split(" ")
+                if labels:
+                    names = label[column]
+                    codes = [names.get(code, code) for code in codes]
+                out[column] = codes
+            else:
+                out[column] = label[column].get(text, text)
+        return out
+
+    return typed
 
 
 def _label(schema: SurveySchema, question: str, code: str, language: str) -> str:
