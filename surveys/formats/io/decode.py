@@ -8,16 +8,17 @@ from its rows. Anything the tables do not foresee (a question missing from the s
 of another question, two options of a single choice) sends that response through the old pair of
 functions, so every record is exactly what they would give.
 
-On PostgreSQL the answers are read aggregated, one row per response: the rows without a text or
-decimal value (nearly all) as one string of `question:part:value` tokens, the others as arrays.
-The tokens map to cells through one dict lookup each, and the client builds a Python string per
-answer instead of a tuple of seven values. Elsewhere (SQLite) the rows are read as tuples.
+On PostgreSQL the answers are read aggregated, one row per response holding one string of
+`question:part:value` tokens (`_TOKEN_SQL`): nearly every token maps to its cell through one dict
+lookup, and the client builds one string per response instead of a tuple of seven values per
+answer. Elsewhere (SQLite) the rows are read as tuples.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import connections
@@ -176,46 +177,58 @@ def cells_from_rows(decoder: WideDecoder, rows: list[Row]) -> Cells:
     return decoder.old_cells(rows)
 
 
-def _token_row(token: str, text: str = "", decimal: Any = None) -> Row:
-    question, part, value = (int(v) if v else None for v in token.split(":"))
-    option = part if part and part > 0 else None
-    row = -part if part and part < 0 else None
-    return (question, option, row, value, text, decimal)
+def _token_row(token: str) -> Row:
+    """A token as a tuple of ANSWER_FIELDS (see `_TOKEN_SQL`)."""
+    question, part, value, *texty = token.split(":")
+    number = int(part)
+    option = number if number > 0 else None
+    row = -number if number < 0 else None
+    decimal, text = texty or ("", "")
+    return (
+        int(question),
+        option,
+        row,
+        int(value) if value else None,
+        bytes.fromhex(text).decode(),
+        Decimal(decimal) if decimal else None,
+    )
 
 
-def cells_from_tokens(
-    decoder: WideDecoder,
-    plain: str | None,
-    keys: list[str] | None,
-    texts: list[str] | None,
-    decimals: list[Any] | None,
-) -> Cells:
-    """A response's record (language and submitted_at left empty) from its aggregated answers:
-    `plain` the tokens of its rows without text or decimal, the three lists those with one."""
-    tokens = plain.split(" ") if plain else []
-    texty = list(zip(keys or [], texts or [], decimals or [], strict=True))
+def cells_from_tokens(decoder: WideDecoder, tokens: list[str]) -> Cells:
+    """A response's record (language and submitted_at left empty) from the tokens of its
+    answer rows (see `_TOKEN_SQL`)."""
     if decoder.exact:
-        cells = _tokens_fill(decoder, tokens, texty)
+        cells = _tokens_fill(decoder, tokens)
         if cells is not None:
             return cells
-    rows = [_token_row(token) for token in tokens]
-    rows += [_token_row(*row) for row in texty]
-    return decoder.old_cells(rows)
+    return decoder.old_cells([_token_row(token) for token in tokens])
 
 
-def _tokens_fill(
-    decoder: WideDecoder, tokens: list[str], texty: list[tuple[str, str, Any]]
-) -> Cells | None:
+def _tokens_fill(decoder: WideDecoder, tokens: list[str]) -> Cells | None:
     cells = decoder.empty()
     picked: list[Action] = []
     table, parts = decoder.tokens, decoder.parts
     for token in tokens:
         action = table.get(token)
-        if action is None:  # a number, or a row the tables do not foresee
-            question, part, value = token.split(":")
+        if action is None:  # a number, a text, or a row the tables do not foresee
+            question, part, value, *texty = token.split(":")
             action = parts.get((int(question), int(part)))
+            if action is None:
+                return None
             number = int(value) if value else None
-            if action is None or not _apply(action, cells, picked, number, "", None):
+            if texty:
+                decimal, text = texty
+                ok = _apply(
+                    action,
+                    cells,
+                    picked,
+                    number,
+                    bytes.fromhex(text).decode(),
+                    Decimal(decimal) if decimal else None,
+                )
+            else:
+                ok = _apply(action, cells, picked, number, "", None)
+            if not ok:
                 return None
             continue
         kind = action[0]
@@ -227,12 +240,6 @@ def _tokens_fill(
             if cells[action[1]]:
                 return None
             cells[action[1]] = action[3]
-    for token, text, decimal in texty:
-        question, part, value = token.split(":")
-        action = parts.get((int(question), int(part)))
-        number = int(value) if value else None
-        if action is None or not _apply(action, cells, picked, number, text, decimal):
-            return None
     if picked:
         _picks_join(cells, picked)
     return cells
@@ -240,15 +247,19 @@ def _tokens_fill(
 
 # Reading ------------------------------------------------------------------------------------------
 
-# One row per response. A token is `question:part:value` (part as in `WideDecoder.parts`, value
-# the integer or nothing); rows with a text or a decimal come as three parallel arrays instead.
-_KEY = "a.question_id || ':' || COALESCE(a.option_id, -a.row_id, 0) || ':' || COALESCE(a.value_int::text, '')"  # noqa: E501
-_TEXTY = "(a.value_text <> '' OR a.value_decimal IS NOT NULL)"
+# One row per response: its answer rows as tokens separated by spaces. A token is
+# `question:part:value` (part as in `WideDecoder.parts`, value the integer or nothing), and for a
+# row with a text or a decimal `:decimal:text`, the text in hex so that no character of it can
+# split a token. One aggregate, so that the server builds few strings and the client few objects.
+_TOKEN = (
+    "a.question_id || ':' || COALESCE(a.option_id, -a.row_id, 0) || ':' || "
+    "COALESCE(a.value_int::text, '') || CASE WHEN a.value_text = '' AND a.value_decimal IS NULL "
+    "THEN '' ELSE ':' || COALESCE(a.value_decimal::text, '') || ':' || "
+    "encode(convert_to(a.value_text, 'UTF8'), 'hex') END"
+)
 _TOKEN_SQL = (
-    f"SELECT a.response_id, string_agg({_KEY}, ' ') FILTER (WHERE NOT {_TEXTY}), "
-    f"array_agg({_KEY}) FILTER (WHERE {_TEXTY}), array_agg(a.value_text) FILTER (WHERE {_TEXTY}), "
-    f"array_agg(a.value_decimal) FILTER (WHERE {_TEXTY}) "
-    "FROM {table} a WHERE a.response_id {where} GROUP BY a.response_id ORDER BY a.response_id"
+    f"SELECT a.response_id, string_agg({_TOKEN}, ' ') FROM {{table}} a "
+    "WHERE a.response_id {where} GROUP BY a.response_id ORDER BY a.response_id"
 )
 _FETCH = 500  # responses a fetch when aggregated (about 2 kB each)
 
@@ -278,8 +289,8 @@ def _cells_aggregated(
     with connection.cursor() if responses is None else connection.chunked_cursor() as cursor:
         cursor.execute(sql, params)
         while chunk := cursor.fetchmany(_FETCH):
-            for response_id, plain, keys, texts, decimals in chunk:
-                yield response_id, cells_from_tokens(decoder, plain, keys, texts, decimals)
+            for response_id, tokens in chunk:
+                yield response_id, cells_from_tokens(decoder, tokens.split(" "))
 
 
 def _cells_from_row_tuples(
