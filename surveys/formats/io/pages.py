@@ -13,6 +13,8 @@ import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
@@ -45,6 +47,17 @@ def response_public_id(*, response_id: int) -> str:
     """
     message = f"saualnama.response:{response_id}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:20]
+
+
+def response_public_ids(*, response_ids: Sequence[int]) -> list[str]:
+    """`response_public_id` of each, keying the hash once."""
+    keyed = hmac.new(settings.SECRET_KEY.encode(), digestmod=hashlib.sha256)
+    out = []
+    for response_id in response_ids:
+        found = keyed.copy()
+        found.update(f"saualnama.response:{response_id}".encode())
+        out.append(found.hexdigest()[:20])
+    return out
 
 
 def responses_complete(*, survey: Survey, submitted_after: datetime | None = None) -> QuerySet:
@@ -145,50 +158,72 @@ def wide_typed(
     return out
 
 
+TYPED_KEPT = 10_000
+
+
+class _Typed(dict):
+    """A column kind's JSON values by cell text, each computed on first sight; texts of every
+    kind but `text` and `multiple` repeat, so their values are kept (up to a bound)."""
+
+    def __init__(self, convert: Callable[[str], Any], keep: bool) -> None:
+        super().__init__()
+        self.convert, self.keep = convert, keep
+
+    def __missing__(self, text: str) -> Any:
+        value = self.convert(text)
+        if self.keep and len(self) < TYPED_KEPT:
+            self[text] = value
+        return value
+
+
 def wide_typer(
     *, schema: SurveySchema, columns: Sequence[str], labels: str | None = None
 ) -> Callable[[list[str]], dict[str, Any]]:
     """`wide_typed` for records of `wide_cells_for`, with each column's treatment settled once:
-    `typer(cells)` is `wide_typed(record=dict(zip(wide_columns_all, cells)), ...)`."""
+    `typer(cells)` equals `wide_typed(record=dict(zip(wide_columns_all, cells)), ...)`."""
     position = {column: i for i, column in enumerate(wide_columns_all(schema=schema))}
     kinds = column_kinds(schema=schema)
-    plan = []
+
+    def names(column: str) -> dict[str, str]:
+        return {o.code: o.label.get(labels) for o in schema.questions[column].options}
+
+    shared = {
+        "text": _Typed(lambda text: text or None, keep=False),
+        "integer": _Typed(lambda text: int(text) if text else None, keep=True),
+        "decimal": _Typed(lambda text: float(text) if text else None, keep=True),
+    }
+    typed = []
     for column in columns:
         kind = kinds[column]
-        if kind == "single" and labels:
-            kind = "label"
-        elif kind not in ("integer", "decimal", "multiple"):
-            kind = "text"
-        plan.append((column, position[column], kind))
-    label = {
-        column: {o.code: o.label.get(labels) for o in schema.questions[column].options}
-        for column, _i, kind in plan
-        if labels and kind in ("label", "multiple")
-    }
+        if kind == "multiple":
+            found = names(column) if labels else None
+            typed.append(_Typed(partial(_choices, found), keep=False))
+        elif kind == "single" and labels:
+            found = names(column)
+            typed.append(
+                _Typed(lambda text, found=found: found.get(text, text) if text else None, keep=True)
+            )
+        else:
+            typed.append(shared.get(kind, shared["text"]))
+    if not columns:
+        return lambda cells: {}
+    cells_of = itemgetter(*(position[column] for column in columns))
+    if len(columns) == 1:
+        one = cells_of
+        cells_of = lambda cells: (one(cells),)  # noqa: E731
+    lookup = dict.__getitem__
 
-    def typed(cells: list[str]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for column, i, kind in plan:
-            text = cells[i]
-            if text == "":
-                out[column] = [] if kind == "multiple" else None
-            elif kind == "text":
-                out[column] = text
-            elif kind == "integer":
-                out[column] = int(text)
-            elif kind == "decimal":
-                out[column] = float(text)
-            elif kind == "multiple":
-                codes = text.split(" ")
-                if labels:
-                    names = label[column]
-                    codes = [names.get(code, code) for code in codes]
-                out[column] = codes
-            else:
-                out[column] = label[column].get(text, text)
-        return out
+    def typer(cells: list[str]) -> dict[str, Any]:
+        return dict(zip(columns, map(lookup, typed, cells_of(cells)), strict=True))
 
-    return typed
+    return typer
+
+
+def _choices(found: dict[str, str] | None, text: str) -> list[str]:
+    if not text:
+        return []
+    codes = text.split(" ")
+    return [found.get(code, code) for code in codes] if found is not None else codes
 
 
 def _label(schema: SurveySchema, question: str, code: str, language: str) -> str:

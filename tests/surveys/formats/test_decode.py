@@ -19,6 +19,8 @@ from surveys.formats.io.decode import _cells_from_row_tuples as row_tuple_cells
 from surveys.formats.io.pages import (
     ResponseRow,
     column_kinds,
+    response_public_id,
+    response_public_ids,
     wide_cells_for,
     wide_columns_all,
     wide_rows_for,
@@ -284,3 +286,8 @@ def test_api_values_are_typed_as_before(odd, labels):
                     typer(record)
                 continue
             assert list(typer(record).items()) == list(before.items())
+
+
+def test_public_ids_keyed_once_are_the_same():
+    ids = [1, 2, 99, 10**12]
+    assert response_public_ids(response_ids=ids) == [response_public_id(response_id=i) for i in ids]
