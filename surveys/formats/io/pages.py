@@ -187,8 +187,11 @@ def wide_typer(
     def names(column: str) -> dict[str, str]:
         return {o.code: o.label.get(labels) for o in schema.questions[column].options}
 
+    free = _Typed(lambda text: text, keep=False)  # a free text would fill the memo
+    free[""] = None
     shared = {
-        "text": _Typed(lambda text: text or None, keep=False),
+        "text": free,
+        "single": _Typed(lambda text: text or None, keep=True),  # an option code
         "integer": _Typed(lambda text: int(text) if text else None, keep=True),
         "decimal": _Typed(lambda text: float(text) if text else None, keep=True),
     }
