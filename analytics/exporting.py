@@ -38,7 +38,6 @@ from .weighting.exports import (
     codebook_weight_row,
     csv_weight_add,
     export_weights,
-    sav_weight_add,
     weight_label,
     xlsx_weight_add,
 )
@@ -251,11 +250,8 @@ def weighted_export_build(
                 language=job.language,
                 path=local,
                 on_record=progress,
-            )
-            sav_weight_add(
-                path=local,
                 weights=weights,
-                label=weight_label(scheme=scheme, language=job.language),
+                weight_label=weight_label(scheme=scheme, language=job.language),
             )
         elif job.format == ExportJob.Format.CSV:
             plain = Path(folder) / "responses.csv"

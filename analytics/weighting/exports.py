@@ -2,6 +2,7 @@
 
 The response files are written by `surveys.formats.io` in response id order; the weights are
 read in the same order and added as the last column, so the unweighted files stay as they are.
+The .sav writer takes the weights as it writes (`analytics.spss.sav_write`'s `weights`).
 """
 
 from __future__ import annotations
@@ -72,26 +73,6 @@ def xlsx_weight_add(*, path: Path, weights: Sequence[float]) -> None:
     book.save(path)
 
 
-def sav_weight_add(*, path: Path, weights: Sequence[float], label: str) -> None:
-    """Add a numeric `weight` variable to the .sav at `path`, its labels and formats kept."""
-    import pyreadstat
-
-    frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
-    _check(weights, len(frame))
-    frame[COLUMN] = list(weights)
-    labels = dict(zip(meta.column_names, meta.column_labels, strict=True)) | {COLUMN: label}
-    pyreadstat.write_sav(
-        frame,
-        str(path),
-        file_label=meta.file_label or "",
-        column_labels=labels,
-        variable_value_labels=meta.variable_value_labels,
-        missing_ranges=meta.missing_ranges,
-        variable_measure=meta.variable_measure | {COLUMN: "scale"},
-        variable_format=meta.original_variable_types | {COLUMN: "F12.6"},
-    )
-
-
 def codebook_weight_row(*, scheme: WeightingScheme) -> dict[str, Any]:
     """The codebook's row of the `weight` column, texts in both languages."""
     text = {}
@@ -129,7 +110,6 @@ __all__ = [
     "codebook_weight_row",
     "csv_weight_add",
     "export_weights",
-    "sav_weight_add",
     "weight_label",
     "xlsx_weight_add",
 ]
