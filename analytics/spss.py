@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import islice, repeat
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from .sav_writer import SavColumn, SavWriter
 from .weighting.exports import COLUMN as WEIGHT
 from .weighting.exports import WeightsMismatch
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 500  # records converted at once: about 5 MB of Python objects at 100 columns
 
 SPSS_LABEL_BYTES = 256  # variable labels; the format cuts longer ones
 SPSS_VALUE_LABEL_BYTES = 120
@@ -119,7 +119,7 @@ def sav_write(
             for v in variables:
                 texts = cells[position[v.column]]
                 if v.kind == "code":
-                    values.append([v.codes.get(x, math.nan) for x in texts])
+                    values.append(list(map(v.codes.get, texts, repeat(math.nan))))
                 elif v.kind == "dummy":
                     if v.column not in chosen:
                         chosen[v.column] = [x.split() if x else None for x in texts]
