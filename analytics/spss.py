@@ -24,10 +24,11 @@ from surveys.models import Response, Survey
 from surveys.schema import SurveySchema
 from surveys.selectors import survey_schema_get
 
-from .sav_writer import SavColumn, SavWriter
+from .sav import SavColumn, SavWriter
 from .weighting.exports import COLUMN as WEIGHT
 from .weighting.exports import WeightsMismatch
 
+_END = object()
 CHUNK_SIZE = 500  # records converted at once: about 5 MB of Python objects at 100 columns
 
 SPSS_LABEL_BYTES = 256  # variable labels; the format cuts longer ones
@@ -96,7 +97,7 @@ def sav_write(
     are more or fewer of them than records.
 
     Memory: records are read CHUNK_SIZE at a time, turned into columns and handed to
-    `SavWriter`, which spools them to disk and writes the file at the end (`analytics.sav_writer`),
+    `SavWriter`, which spools them to disk and writes the file at the end (`analytics.sav`),
     so nothing held grows with the number of responses.
     """
     variables = sav_variables(schema=schema, language=language)
@@ -138,7 +139,7 @@ def sav_write(
             for number in range(count + 1, count + len(chunk) + 1) if on_record else ():
                 on_record(number)
             count += len(chunk)
-        if remaining is not None and next(remaining, None) is not None:
+        if remaining is not None and next(remaining, _END) is not _END:
             raise WeightsMismatch(f"{count} responses written, and more weights than that")
     return count
 

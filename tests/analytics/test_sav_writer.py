@@ -1,4 +1,4 @@
-"""The streaming .sav writer (analytics/sav_writer.py) against pyreadstat's, and its memory."""
+"""The streaming .sav writer (analytics/sav/) against pyreadstat's, and its memory."""
 
 import math
 import tracemalloc
@@ -10,7 +10,7 @@ import pyreadstat
 import pytest
 
 from analytics.exports import sav_write
-from analytics.sav_writer import SavColumn, SavWriter
+from analytics.sav import SavColumn, SavWriter
 from analytics.weighting.exports import WeightsMismatch
 
 from .test_spss import RECORDS, hand_schema, wide

@@ -4,7 +4,7 @@ run with a storage that has no local paths (as S3) while every `open` is watched
 Refused, whatever the mode: any path under MEDIA_ROOT or the storage's location. Refused for
 writing: any path outside `tempfile.gettempdir()` (a worker's temporary file is not user-visible).
 Allowed: reading anything else (templates, locale files, installed packages) and open file
-descriptors. The .sav writer (analytics.sav_writer) opens its file and its spool through these too.
+descriptors. The .sav writer (analytics.sav) opens its file and its spool through these too.
 """
 
 from __future__ import annotations
