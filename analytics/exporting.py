@@ -11,7 +11,7 @@ import io
 import logging
 import tempfile
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.http import content_disposition_header
 
-from surveys.formats.codebook import codebook_csv, codebook_rows, codebook_sheet_add
+from surveys.formats.codebook import Row, codebook_csv, codebook_rows, codebook_sheet_add
 from surveys.formats.io import responses_export
 from surveys.models import Response, Survey
 from surveys.schema import SurveySchema
@@ -36,10 +36,8 @@ from .models import ExportJob, JobStatus
 from .selectors import responses_selected
 from .weighting.exports import (
     codebook_weight_row,
-    csv_weight_add,
     export_weights,
     weight_label,
-    xlsx_weight_add,
 )
 from .weighting.services import weights_compute
 
@@ -190,18 +188,30 @@ def _csv_zip_write(
     responses: QuerySet[Response],
     path: Path,
     on_record: Callable[[int], None],
+    codebook: list[Row] | None = None,
+    weights: Iterable[float] | None = None,
 ) -> int:
-    """The responses CSV streamed into the zip as it is written, then the codebook CSV."""
+    """The responses CSV streamed into the zip as it is written, then the codebook CSV.
+
+    `codebook` defaults to the schema's rows; `weights` (in response id order) add the
+    responses file's last column `weight`.
+    """
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         # The size is unknown until the end: zip64 lets the entry pass 2 GiB if it must.
         entry = archive.open(f"{survey.slug}-responses.csv", "w", force_zip64=True)
         with io.TextIOWrapper(entry, encoding="utf-8", newline="") as out:  # the writer adds a BOM
             written = responses_export(
-                survey=survey, fmt="csv", out=out, responses=responses, on_record=on_record
+                survey=survey,
+                fmt="csv",
+                out=out,
+                responses=responses,
+                on_record=on_record,
+                weights=weights,
             )
+        rows = codebook_rows(schema=schema) if codebook is None else codebook
         entry = archive.open(f"{survey.slug}-codebook.csv", "w")
         with io.TextIOWrapper(entry, encoding="utf-8", newline="") as out:
-            codebook_csv(rows=codebook_rows(schema=schema), out=out)
+            codebook_csv(rows=rows, out=out)
     return written
 
 
@@ -212,9 +222,14 @@ def _xlsx_write(
     responses: QuerySet[Response],
     path: Path,
     on_record: Callable[[int], None],
+    codebook: list[Row] | None = None,
+    weights: Iterable[float] | None = None,
 ) -> int:
-    """The responses sheet as `responses_export` writes it, then the codebook sheet."""
-    rows = codebook_rows(schema=schema)
+    """The responses sheet as `responses_export` writes it, then the codebook sheet.
+
+    `codebook` and `weights` as for `_csv_zip_write`.
+    """
+    rows = codebook_rows(schema=schema) if codebook is None else codebook
     with path.open("wb") as out:
         return responses_export(
             survey=survey,
@@ -223,13 +238,19 @@ def _xlsx_write(
             responses=responses,
             on_record=on_record,
             more_sheets=lambda workbook: codebook_sheet_add(workbook=workbook, rows=rows),
+            weights=weights,
         )
 
 
 def weighted_export_build(
     *, job: ExportJob, schema: SurveySchema, responses: QuerySet[Response], name: str
 ) -> None:
-    """The export with a last column `weight` (`weighting.exports`), and its codebook row."""
+    """The export with a last column `weight` (`weighting.exports`), and its codebook row.
+
+    CSV and XLSX get the weights as they write the responses (`responses_export(weights=)`),
+    the .sav too (`responses_sav(weights=)`), in one pass: no file is read back, and the
+    weights are streamed beside the records, never all held.
+    """
     survey = job.survey
     # Weights of the responses as they are now (a no-op when current), read in id order.
     scheme = weights_compute(scheme_id=job.weighting_id)
@@ -254,28 +275,24 @@ def weighted_export_build(
                 weight_label=weight_label(scheme=scheme, language=job.language),
             )
         elif job.format == ExportJob.Format.CSV:
-            plain = Path(folder) / "responses.csv"
-            with plain.open("w", encoding="utf-8", newline="") as out:
-                written = responses_export(
-                    survey=survey, fmt="csv", out=out, responses=responses, on_record=progress
-                )
-            with zipfile.ZipFile(local, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-                entry = archive.open(f"{survey.slug}-responses.csv", "w", force_zip64=True)
-                with io.TextIOWrapper(entry, encoding="utf-8", newline="") as out:
-                    csv_weight_add(source=plain, out=out, weights=weights)
-                entry = archive.open(f"{survey.slug}-codebook.csv", "w")
-                with io.TextIOWrapper(entry, encoding="utf-8", newline="") as out:
-                    codebook_csv(rows=rows, out=out)
+            written = _csv_zip_write(
+                survey=survey,
+                schema=schema,
+                responses=responses,
+                path=local,
+                on_record=progress,
+                codebook=rows,
+                weights=weights,
+            )
         else:
-            with local.open("wb") as out:
-                written = responses_export(
-                    survey=survey,
-                    fmt="xlsx",
-                    out=out,
-                    responses=responses,
-                    on_record=progress,
-                    more_sheets=lambda workbook: codebook_sheet_add(workbook=workbook, rows=rows),
-                )
-            xlsx_weight_add(path=local, weights=weights)
+            written = _xlsx_write(
+                survey=survey,
+                schema=schema,
+                responses=responses,
+                path=local,
+                on_record=progress,
+                codebook=rows,
+                weights=weights,
+            )
         saved = _store(local, name)
     _complete(job.pk, saved, written)

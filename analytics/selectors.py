@@ -23,7 +23,7 @@ from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 from surveys.models import Answer, Response, Survey
-from surveys.schema import QuestionSpec, SurveySchema
+from surveys.schema import SurveySchema
 
 Filters = dict[str, list[str]]
 CLOSED_TYPES = ("single", "multiple", "matrix", "rating")
@@ -146,9 +146,13 @@ def _counts_sql(selected: str, params: list[Any], weighting: int | None = None) 
     # planned as one response, each probing the whole question index: 72 s for 4790 responses
     # instead of 0.2 s. Text questions add one group each, dropped by the caller. The record
     # keys come from the response rows of the same selection (one join on the primary key).
+    # The marked rows (one per response and question answered, `Answer.marks_respondent`) count
+    # each question's respondents and their key sum in the same pass.
     sql = (
         "SELECT a.question_id, a.option_id, a.row_id, a.value_int, COUNT(*), "
-        f"SUM(r.record_key), a.value_decimal FROM {ANSWERS} a "
+        "SUM(r.record_key), a.value_decimal, "
+        "SUM(CASE WHEN a.marks_respondent THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN a.marks_respondent THEN r.record_key ELSE 0 END) FROM {ANSWERS} a "
         f"JOIN {RESPONSES} r ON r.id = a.response_id WHERE a.response_id IN ({selected}) "
         "GROUP BY a.question_id, a.option_id, a.row_id, a.value_int, a.value_decimal"
     )
@@ -157,8 +161,11 @@ def _counts_sql(selected: str, params: list[Any], weighting: int | None = None) 
     # The weighted sums, when asked, come from the same GROUP BY: the unweighted SQL above is
     # left as it is. A response without a weight row (none is, once weights are current) has 0.
     sql = sql.replace(
-        "a.value_decimal FROM",
-        "a.value_decimal, SUM(COALESCE(w.weight, 0)), SUM(COALESCE(w.weight * w.weight, 0)) FROM",
+        f"ELSE 0 END) FROM {ANSWERS}",
+        "ELSE 0 END), SUM(COALESCE(w.weight, 0)), SUM(COALESCE(w.weight * w.weight, 0)), "
+        "SUM(CASE WHEN a.marks_respondent THEN COALESCE(w.weight, 0) ELSE 0 END), "
+        "SUM(CASE WHEN a.marks_respondent THEN COALESCE(w.weight * w.weight, 0) ELSE 0 END) "
+        f"FROM {ANSWERS}",
     ).replace(
         " WHERE a.response_id IN",
         f" LEFT JOIN {WEIGHTS} w ON w.response_id = a.response_id AND w.scheme_id = %s"
@@ -167,54 +174,18 @@ def _counts_sql(selected: str, params: list[Any], weighting: int | None = None) 
     return sql, [weighting, *params]
 
 
-def _answered_get(
-    cursor: Any,
-    selected: str,
-    params: list[Any],
-    closed: list[QuestionSpec],
-    weighting: int | None = None,
-) -> dict[int, tuple]:
-    """Respondents per closed question id.
-
-    Each type stores one kind of row (options, matrix cells, one value), and each kind has a
-    partial unique index led by (response_id, question_id). Distinct pairs therefore stream off
-    index-only scans in order, with no sort, hash or heap read; COUNT(DISTINCT response_id) per
-    question sorted every answer row instead (43 s of 69 at 1M responses, bench/README.md).
-    """
-    kinds = (
-        ("a.option_id IS NOT NULL", "DISTINCT ", ("single", "multiple")),
-        ("a.row_id IS NOT NULL", "DISTINCT ", ("matrix",)),
-        ("a.option_id IS NULL AND a.row_id IS NULL", "", ("rating",)),  # one row: unique
-    )
-    parts, args = [], []
-    for condition, distinct, types in kinds:
-        ids = [q.id for q in closed if q.type in types]
-        if ids:
-            parts.append(
-                f"SELECT {distinct}a.response_id, a.question_id FROM {ANSWERS} a "
-                f"WHERE {condition} AND a.question_id IN ({_placeholders(ids)}) "
-                f"AND a.response_id IN ({selected})"
-            )
-            args += [*ids, *params]
-    if not parts:
-        return {}
-    union = " UNION ALL ".join(parts)
-    if weighting is not None:
-        cursor.execute(
-            f"SELECT pairs.question_id, COUNT(*), SUM(r.record_key), SUM(COALESCE(w.weight, 0)), "
-            f"SUM(COALESCE(w.weight * w.weight, 0)) FROM ({union}) pairs "
-            f"JOIN {RESPONSES} r ON r.id = pairs.response_id LEFT JOIN {WEIGHTS} w "
-            "ON w.response_id = pairs.response_id AND w.scheme_id = %s GROUP BY pairs.question_id",
-            [*args, weighting],
-        )
-        return {question: tuple(rest) for question, *rest in cursor.fetchall()}
-    # The record keys are joined after the distinct pairs are streamed, one probe per pair.
-    cursor.execute(
-        f"SELECT pairs.question_id, COUNT(*), SUM(r.record_key) FROM ({union}) pairs "
-        f"JOIN {RESPONSES} r ON r.id = pairs.response_id GROUP BY pairs.question_id",
-        args,
-    )
-    return {question: (n, key) for question, n, key in cursor.fetchall()}
+def _answered_sum(rows: list[tuple], closed: set[int], weighted: bool) -> dict[int, tuple]:
+    """Respondents per closed question id: (n, key sum[, Σw, Σw²]) over its marked rows."""
+    answered: dict[int, list] = {}
+    for row in rows:
+        if row[0] in closed and row[7]:
+            sums = answered.setdefault(row[0], [0, 0, 0.0, 0.0])
+            sums[0] += row[7]
+            sums[1] += row[8] or 0
+            if weighted:
+                sums[2] += float(row[11] or 0)
+                sums[3] += float(row[12] or 0)
+    return {question: tuple(sums) for question, sums in answered.items()}
 
 
 def _number(value: Any) -> int | float:
@@ -244,7 +215,7 @@ def answer_counts_get(
         grouped = [
             (*row[:3], row[3] if row[6] is None else _number(row[6]), *row[4:6]) for row in rows
         ]
-        answered = _answered_get(cursor, selected, params, closed, weighting)
+        answered = _answered_sum(rows, {q.id for q in closed}, weighting is not None)
         cursor.execute(
             f"SELECT COUNT(*), SUM(r.record_key) FROM {RESPONSES} r WHERE r.id IN ({selected})",
             params,
@@ -273,7 +244,7 @@ def answer_counts_get(
         columns=["question", "option", "row", "value", "count", "key"],
     )
     if weighting is not None:
-        sums = [(float(r[7]), float(r[8])) for r in rows if r[0] not in number_ids]
+        sums = [(float(r[9]), float(r[10])) for r in rows if r[0] not in number_ids]
         counts["wsum"] = pd.Series([w for w, _q in sums], dtype="float64")
         counts["wsq"] = pd.Series([q for _w, q in sums], dtype="float64")
     option_code = {o.id: o.code for q in closed for o in q.options}

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from surveys.answers import wide_columns
 from surveys.formats.io import LANGUAGE, SUBMITTED_AT, wide_records
+from surveys.formats.io.write import WeightsMismatch
 from surveys.formats.spss_variables import (  # naming and labels, shared with the codebook
     SPSS_NAME_BYTES,  # noqa: F401 (importable from here, as before the move)
     SPSS_RESERVED,  # noqa: F401
@@ -26,7 +27,6 @@ from surveys.selectors import survey_schema_get
 
 from .sav import SavColumn, SavWriter
 from .weighting.exports import COLUMN as WEIGHT
-from .weighting.exports import WeightsMismatch
 
 _END = object()
 CHUNK_SIZE = 500  # records converted at once: about 5 MB of Python objects at 100 columns

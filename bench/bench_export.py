@@ -1,6 +1,6 @@
 """Time and peak memory of the wide export, next to a COPY of the same answer rows.
 
-    python bench/bench_export.py --size 100000 [--xlsx] [--sav]
+    python bench/bench_export.py --size 100000 [--no-csv] [--xlsx] [--sav]
 
 The export (`surveys.formats.io.responses_export`, complete responses, to a file) runs in a child
 process of its own, so its peak resident set size can be read exactly: `os.wait4` returns the
@@ -8,8 +8,13 @@ child's rusage, whose `ru_maxrss` is the high-water mark of the whole process (i
 and the export). The child also reports its RSS just before exporting, so what the export itself
 adds is visible. The floor is PostgreSQL writing the same answer rows to a file with
 `COPY (SELECT ... FROM surveys_answer JOIN surveys_response ...) TO STDOUT`: reading the rows
-without turning them into wide records. Each is run once (the export is minutes long at 100k).
+without turning them into wide records, run before and after the exports, the faster counted.
+Each export is run once (the export is minutes long at 100k).
 The .sav export (`analytics.spss.responses_sav`, labels in Kazakh) is measured the same way.
+
+Targets (issue 18), at every size: time within 1.5x the COPY for CSV, 3x for XLSX, 2x for .sav;
+peak memory under 300 MB for each (the issue names it for the .sav; CSV and XLSX are held to it
+too, as issue 7 did).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 from common import bench_survey, django_env, django_setup, markdown_table, pg_connect
 
 MEMORY_TARGET_MB = 300
+TIME_TARGETS = {"csv": 1.5, "xlsx": 3.0, "sav": 2.0}  # x the COPY floor
 FLOOR_SQL = (
     "COPY (SELECT a.response_id, a.question_id, a.option_id, a.row_id, a.value_int, "
     "a.value_text FROM surveys_answer a JOIN surveys_response r ON r.id = a.response_id "
@@ -102,28 +108,36 @@ def bench(size: int, formats: tuple[str, ...]) -> list[dict]:
     survey_id, _count = row
     results = []
     with tempfile.TemporaryDirectory(prefix="saualnama-bench-") as folder:
-        floor = floor_measured(size, survey_id, Path(folder) / "answers.copy")
-        (Path(folder) / "answers.copy").unlink()
+        copy = Path(folder) / "answers.copy"
+        floors = [floor_measured(size, survey_id, copy)]
+        copy.unlink()
         for fmt in formats:
             load = os.getloadavg()[0]
             result = export_measured(size, fmt, Path(folder) / f"responses.{fmt}")
-            result.update(
-                floor=floor["seconds"],
-                floor_mb=floor["file_mb"],
-                ratio=result["seconds"] / floor["seconds"],
-                load=max(load, os.getloadavg()[0]),
-                memory_pass=result["peak_mb"] < MEMORY_TARGET_MB,
-            )
+            result.update(load=max(load, os.getloadavg()[0]), target=TIME_TARGETS[fmt],
+                          memory_pass=result["peak_mb"] < MEMORY_TARGET_MB)  # fmt: skip
             results.append(result)
+        # The COPY again after the exports: one run on a shared machine can be several times
+        # too slow (24.7 s against 1.6 s at 10k minutes apart), which would flatter every ratio.
+        floors.append(floor_measured(size, survey_id, copy))
+    floor = min(run["seconds"] for run in floors)
+    for result in results:
+        result.update(floor=floor, floor_runs=[run["seconds"] for run in floors],
+                      floor_mb=floors[0]["file_mb"], ratio=result["seconds"] / floor)  # fmt: skip
+        result["time_pass"] = result["ratio"] <= result["target"]
+        result["pass"] = result["time_pass"] and result["memory_pass"]
     return results
 
 
 def report(results: list[dict]) -> str:
     return markdown_table(
-        ["responses", "format", "export (s)", "COPY floor (s)", "ratio", "peak RSS (MB)",
-         "RSS before export (MB)", f"memory < {MEMORY_TARGET_MB} MB", "file (MB)", "load avg"],
-        [[f"{r['responses']:,}", r["format"], f"{r['seconds']:.1f}", f"{r['floor']:.1f}",
-          f"{r['ratio']:.0f}x", f"{r['peak_mb']:.0f}", f"{r['baseline_mb']:.0f}",
+        ["responses", "format", "export (s)", "COPY floor (s): before, after", "ratio", "target",
+         "time", "peak RSS (MB)", "RSS before export (MB)", f"memory < {MEMORY_TARGET_MB} MB",
+         "file (MB)", "load avg"],
+        [[f"{r['responses']:,}", r["format"], f"{r['seconds']:.1f}",
+          ", ".join(f"{t:.1f}" for t in r["floor_runs"]),
+          f"{r['ratio']:.1f}x", f"≤ {r['target']:g}x", "pass" if r["time_pass"] else "FAIL",
+          f"{r['peak_mb']:.0f}", f"{r['baseline_mb']:.0f}",
           "pass" if r["memory_pass"] else "FAIL", f"{r['file_mb']:.0f}", f"{r['load']:.1f}"]
          for r in results],
     )  # fmt: skip
@@ -132,6 +146,7 @@ def report(results: list[dict]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", type=int, required=True)
+    parser.add_argument("--no-csv", action="store_true", help="not the CSV export")
     parser.add_argument("--xlsx", action="store_true", help="also the XLSX export")
     parser.add_argument("--sav", action="store_true", help="also the SPSS .sav export")
     parser.add_argument("--child", choices=("csv", "xlsx", "sav"), help=argparse.SUPPRESS)
@@ -140,7 +155,11 @@ def main() -> None:
     if args.child:
         child(args.size, args.child, args.out)
         return
-    formats = ("csv", *(("xlsx",) if args.xlsx else ()), *(("sav",) if args.sav else ()))
+    formats = tuple(
+        fmt
+        for fmt, wanted in (("csv", not args.no_csv), ("xlsx", args.xlsx), ("sav", args.sav))
+        if wanted
+    )
     results = bench(args.size, formats)
     print("\nWide export (responses_export) against a COPY of the same answer rows:")
     print(report(results))

@@ -38,7 +38,9 @@ RESPONSE_COLUMNS = (
     "id, survey_id, key, record_key, invitation_tag, language, status, source, started_at,"
     " updated_at, submitted_at"
 )
-ANSWER_COLUMNS = "response_id, question_id, option_id, row_id, value_int, value_text"
+ANSWER_COLUMNS = (
+    "response_id, question_id, option_id, row_id, value_int, value_text, marks_respondent"
+)
 BATCH = 2000  # responses per COPY write
 PLACEHOLDER = b"\x00"  # stands for the response id in an answer block; never in COPY text
 # Database bytes per response (heap and indexes: 14-15 kB measured), plus room for WAL.
@@ -115,6 +117,7 @@ def templates_build(schema) -> list[tuple[bytes, bytes]]:
                 _copy_text(v)
                 for v in (a.question_id, a.option_id, a.row_id, a.value_int, a.value_text)
             )
+            + (b"\tt" if a.marks_respondent else b"\tf")
             + b"\n"
             for a in rows
         )

@@ -62,9 +62,11 @@ class NewResponse:
 
 def answer_rows_build(*, schema: SurveySchema, response_id: int, answers: Answers) -> list[Answer]:
     """One row per chosen option, per matrix cell, per number or text (a note has none: the
-    validation layer refuses any value for it)."""
+    validation layer refuses any value for it). The first row of each question carries
+    `marks_respondent`, which the results count as the question's respondents."""
     rows: list[Answer] = []
     for code, answer in answers.items():
+        first = len(rows)
         question = schema.questions[code]
         if question.is_choice:
             for option_code in answer.options:
@@ -101,6 +103,8 @@ def answer_rows_build(*, schema: SurveySchema, response_id: int, answers: Answer
             rows.append(
                 Answer(response_id=response_id, question_id=question.id, value_text=answer.text)
             )
+        if len(rows) > first:
+            rows[first].marks_respondent = True
     return rows
 
 
@@ -222,6 +226,7 @@ def response_save_page(
     data: Mapping[str, Any],
     language: str,
     enforce_required: bool,
+    held: Mapping[str, Any] | None = None,
 ) -> PageSaved:
     """Validate one section against the answers already held, and keep every valid answer.
 
@@ -229,13 +234,27 @@ def response_save_page(
     an error page loses nothing; answers to questions that a changed answer now hides are dropped.
     The result also carries every answer the response holds after the save (`held`), which the
     caller needs to find the next page, without reading them again.
+
+    `held` is what the caller read of the answers after reading `response`. The save first stamps
+    the row on the condition that its `updated_at` is still the one read (every save and the
+    completion change it): that one statement both locks the row and proves nobody saved in
+    between, so `held` is current and is not read again. Otherwise (another tab saved, or no
+    `held`) the row is locked and the answers are read under the lock, as before.
     """
     page = set(schema.section_by_code[section].questions)
     with transaction.atomic():
-        locked = Response.objects.select_for_update().get(pk=response.pk)
-        if locked.status == Response.Status.COMPLETE:
-            raise ResponseClosed
-        held = response_answers_get(response=locked, schema=schema)
+        stamp = {"language": language, "updated_at": timezone.now()}
+        unchanged = held is not None and bool(
+            Response.objects.filter(pk=response.pk, updated_at=response.updated_at)
+            .exclude(status=Response.Status.COMPLETE)
+            .update(**stamp)
+        )
+        if not unchanged or held is None:
+            locked = Response.objects.select_for_update().get(pk=response.pk)
+            if locked.status == Response.Status.COMPLETE:
+                raise ResponseClosed
+            held = response_answers_get(response=locked, schema=schema)
+            Response.objects.filter(pk=response.pk).update(**stamp)
         context = {code: answer for code, answer in held.items() if code not in page}
         result = response_validate(
             schema=schema, data=data, only=page, context=context, partial=not enforce_required
@@ -244,13 +263,13 @@ def response_save_page(
         shown = schema.visible_questions(merged)
         kept = {code: answer for code, answer in merged.items() if code in shown}
         stale = [schema.questions[c].id for c in held if c in page or c not in shown]
-        Answer.objects.filter(response=locked, question_id__in=stale).delete()
+        Answer.objects.filter(response_id=response.pk, question_id__in=stale).delete()
         fresh = {c: a for c, a in kept.items() if c in page}
         Answer.objects.bulk_create(
-            answer_rows_build(schema=schema, response_id=locked.pk, answers=fresh)
+            answer_rows_build(schema=schema, response_id=response.pk, answers=fresh)
         )
-        Response.objects.filter(pk=locked.pk).update(language=language, updated_at=timezone.now())
     response.language = language
+    response.updated_at = stamp["updated_at"]
     return PageSaved(answers=result.answers, errors=result.errors, held=kept)
 
 

@@ -1,76 +1,43 @@
 """The `weight` column of raw exports (microdata users only): CSV, XLSX, .sav and codebook.
 
 The response files are written by `surveys.formats.io` in response id order; the weights are
-read in the same order and added as the last column, so the unweighted files stay as they are.
-The .sav writer takes the weights as it writes (`analytics.spss.sav_write`'s `weights`).
+read in the same order and added as the last column, so the unweighted files stay as they are,
+each as it is written: CSV and XLSX by `responses_export(weights=)`, the .sav by
+`analytics.spss.sav_write(weights=)`.
 """
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from surveys.formats.io.write import WeightsMismatch
 from surveys.models import Response
 
 from .models import ResponseWeight, WeightingScheme
 
 COLUMN = "weight"
+CHUNK_SIZE = 5000
 
 
-class WeightsMismatch(RuntimeError):
-    """The responses changed between reading the weights and writing the file."""
+def export_weights(*, scheme: WeightingScheme, responses: QuerySet[Response]) -> Iterator[float]:
+    """The weight of each selected response, in response id order (0 for one without).
 
-
-def export_weights(*, scheme: WeightingScheme, responses: QuerySet[Response]) -> list[float]:
-    """The weight of each selected response, in response id order (0 for one without)."""
-    ids = list(responses.order_by("id").values_list("id", flat=True))
-    weights = dict(
-        ResponseWeight.objects.filter(scheme=scheme, response_id__in=ids).values_list(
-            "response_id", "weight"
-        )
+    Streamed in chunks beside the records, so an export of a million responses holds a chunk of
+    weights, not a list and a dictionary of all of them.
+    """
+    weight = ResponseWeight.objects.filter(scheme=scheme, response=OuterRef("pk")).values("weight")
+    rows = (
+        responses.order_by("id")
+        .annotate(export_weight=Subquery(weight[:1]))
+        .values_list("export_weight", flat=True)
+        .iterator(chunk_size=CHUNK_SIZE)
     )
-    return [round(float(weights.get(i, 0.0)), 6) for i in ids]
-
-
-def _check(weights: Sequence[float], written: int) -> None:
-    if written != len(weights):
-        raise WeightsMismatch(f"{written} responses written, {len(weights)} weights")
-
-
-def csv_weight_add(*, source: Path, out: Any, weights: Sequence[float]) -> None:
-    """Copy the responses CSV at `source` (BOM, header, one line a response) to the text
-    stream `out` with a last column `weight`."""
-    with source.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        header = next(reader)
-        writer.writerow([*header, COLUMN])
-        rows = 0
-        for row, weight in zip(reader, weights, strict=False):
-            writer.writerow([*row, weight])
-            rows += 1
-    _check(weights, rows)
-
-
-def xlsx_weight_add(*, path: Path, weights: Sequence[float]) -> None:
-    """Add a `weight` column to the first sheet (the responses) of the workbook at `path`."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path)
-    sheet = book.worksheets[0]
-    column = sheet.max_column + 1
-    sheet.cell(row=1, column=column, value=COLUMN)
-    _check(weights, sheet.max_row - 1)
-    for number, weight in enumerate(weights, start=2):
-        sheet.cell(row=number, column=column, value=weight)
-    book.save(path)
+    return (round(float(value or 0.0), 6) for value in rows)
 
 
 def codebook_weight_row(*, scheme: WeightingScheme) -> dict[str, Any]:
@@ -107,9 +74,8 @@ def weight_label(*, scheme: WeightingScheme, language: str) -> str:
 
 __all__ = [
     "COLUMN",
+    "WeightsMismatch",
     "codebook_weight_row",
-    "csv_weight_add",
     "export_weights",
     "weight_label",
-    "xlsx_weight_add",
 ]

@@ -19,13 +19,11 @@ from typing import Any, Protocol
 
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
 
 from surveys.answers import OTHER_SUFFIX
 from surveys.decimals import decimal_number
 from surveys.formats.io.columns import LANGUAGE, SUBMITTED_AT, csv_text_protect
+from surveys.formats.io.xlsx_stream import BOLD, XlsxBook
 from surveys.formats.spss_variables import SavVariable, sav_variables, scale_value_labels
 from surveys.schema import Condition, QuestionSpec, SurveySchema, Text
 
@@ -147,19 +145,20 @@ def codebook_csv(*, rows: Iterable[Row], out: TextSink, language: str | None = N
         writer.writerow([_csv_cell(cell) for cell in line])
 
 
-def codebook_sheet_add(*, workbook: Any, rows: Iterable[Row], language: str | None = None) -> None:
-    """Append the codebook as a sheet titled "codebook" to `workbook` (openpyxl, write-only too).
+def codebook_sheet_add(
+    *, workbook: XlsxBook, rows: Iterable[Row], language: str | None = None
+) -> None:
+    """Append the codebook as a sheet titled "codebook" to `workbook`, its header bold and kept
+    in view.
 
-    Every text is a string cell, never a formula: labels are researchers' text and may start
-    with "=".
+    Every text is a string cell, never a formula (`xlsx_stream` writes no other kind): labels
+    are researchers' text and may start with "=".
     """
     header, lines = codebook_table(rows=rows, language=language)
-    sheet = workbook.create_sheet(title=SHEET_TITLE)
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    sheet.append([_xlsx_cell(sheet, name, bold) for name in header])
+    sheet = workbook.sheet_write(title=SHEET_TITLE, width=len(header), frozen_header=True)
+    sheet.row_write(header, style=BOLD)
     for line in lines:
-        sheet.append([_xlsx_cell(sheet, cell) for cell in line])
+        sheet.row_write(line)
 
 
 def condition_text(*, schema: SurveySchema, conditions: Sequence[Condition | None]) -> str | None:
@@ -319,14 +318,3 @@ def _csv_cell(cell: Any) -> str | int:
     if isinstance(cell, int | float):
         return cell
     return csv_text_protect(cell)
-
-
-def _xlsx_cell(sheet: Any, value: Any, font: Font | None = None) -> WriteOnlyCell:
-    if isinstance(value, str):
-        cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
-        cell.data_type = "s"
-    else:
-        cell = WriteOnlyCell(sheet, value=value)
-    if font is not None:
-        cell.font = font
-    return cell

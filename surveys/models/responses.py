@@ -122,6 +122,13 @@ class Answer(models.Model):
     value_decimal = models.DecimalField(
         _("decimal number"), max_digits=18, decimal_places=6, null=True, blank=True
     )
+    # True on exactly one row of each question a response answered (the first one written), so
+    # that the results' one GROUP BY over the answers counts respondents per question as it
+    # counts the cells, instead of a second pass for distinct (response, question) pairs.
+    # `surveys.services.answer_rows_build`, the one writer of answer rows, sets it.
+    marks_respondent = models.BooleanField(
+        _("counts the respondent"), default=False, db_default=False
+    )
 
     class Meta:
         verbose_name = _("answer")

@@ -281,6 +281,7 @@ def _post_page(request, response, schema, sections, number, saved, language) -> 
             data=form.wide_data(),
             language=language,
             enforce_required=enforce,
+            held=saved,
         )
     except ResponseClosed:
         # Completed meanwhile: by this session's other request (a double submit) or its retry.

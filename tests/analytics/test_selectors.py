@@ -78,7 +78,7 @@ def test_a_failed_computation_leaves_no_temporary_table(answered, mini_schema, m
     def broken(*args, **kwargs):
         raise RuntimeError("lost")
 
-    monkeypatch.setattr(selectors, "_answered_get", broken)
+    monkeypatch.setattr(selectors, "_answered_sum", broken)
     with pytest.raises(RuntimeError):
         answer_counts_get(survey=answered, schema=mini_schema, filters={"level": ["local"]})
     monkeypatch.undo()
@@ -120,3 +120,73 @@ def test_pair_counts_cross_an_option_list_with_a_group(answered, mini_schema):
 def test_watermark_moves_with_each_completed_response(answered):
     count, last = responses_watermark(survey=answered)
     assert count == 2 and last is not None
+
+
+def _distinct_pairs(survey, schema) -> dict[str, int]:
+    """Respondents per question the slow, obvious way: distinct (response, question) pairs."""
+    from django.db.models import Count
+
+    from analytics.selectors import CLOSED_TYPES
+    from surveys.models import Answer, Response
+
+    closed = [q.id for q in schema.questions.values() if q.type in CLOSED_TYPES]
+    rows = (
+        Answer.objects.filter(
+            response__survey=survey,
+            response__status=Response.Status.COMPLETE,
+            question_id__in=closed,
+        )
+        .values_list("question__code")
+        .annotate(n=Count("response", distinct=True))
+    )
+    return dict(rows)
+
+
+def test_respondents_per_question_from_the_marked_rows_equal_the_distinct_pairs(
+    mini_survey, mini_schema
+):
+    """Answers written every way a row is written: whole responses, page saves that change
+    options, empty a matrix row or hide a question, then completion; every marked row is the
+    only one of its (response, question)."""
+    import random
+
+    from surveys.models import Answer
+    from surveys.services import response_complete, response_save_page, response_start
+
+    rng = random.Random(7)
+    for _ in range(6):
+        response_create(survey=mini_survey, data=BASE, language="kk", source="web")
+    for _ in range(12):
+        draft = response_start(survey=mini_survey, language="ru")
+        for _save in range(3):
+            level = rng.choice(["central", "local"])
+            response_save_page(
+                response=draft,
+                schema=mini_schema,
+                section="one",
+                data={"level": level, "body": "finance" if level == "central" else None,
+                      "years": str(rng.randint(0, 50))},
+                language="ru",
+                enforce_required=False,
+            )  # fmt: skip
+            chosen = rng.sample(
+                ["perception", "language", "emotional", "gender"], rng.randint(1, 3)
+            )
+            response_save_page(
+                response=draft,
+                schema=mini_schema,
+                section="two",
+                data={"channels.meeting": str(rng.randint(0, 5)),
+                      "channels.phone": str(rng.randint(0, 5)) if _save == 2 else "",
+                      "barriers": " ".join(chosen), "general": str(rng.randint(1, 5))},
+                language="ru",
+                enforce_required=False,
+            )  # fmt: skip
+        response_complete(response=draft, schema=mini_schema)
+    counts = answer_counts_get(survey=mini_survey, schema=mini_schema, filters={})
+    assert counts.answered == _distinct_pairs(mini_survey, mini_schema)
+    assert counts.answered["barriers"] == 18 and counts.answered["body"] < 18
+    marked = Answer.objects.filter(marks_respondent=True)
+    pairs = Answer.objects.values("response", "question").distinct()
+    assert marked.count() == pairs.count()
+    assert marked.values("response", "question").distinct().count() == marked.count()

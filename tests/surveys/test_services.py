@@ -264,3 +264,90 @@ def test_saving_a_page_returns_what_the_response_then_holds(mini_survey, mini_sc
     saved = save({"level": "local", "years": "7"})
     assert saved.held == response_answers_get(response=draft, schema=mini_schema)
     assert "body" not in saved.held and saved.held["level"]
+
+
+def _tab(response):
+    """What a browser tab's request reads before it saves: the draft row, then its answers."""
+    return Response.objects.get(pk=response.pk)
+
+
+@pytest.mark.django_db
+def test_a_page_saved_with_the_answers_just_read_skips_the_locked_reread(mini_survey, mini_schema):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from surveys.services import response_save_page, response_start
+
+    draft = response_start(survey=mini_survey, language="kk")
+    first = mini_schema.sections[0].code
+    tab = _tab(draft)
+    held = response_answers_get(response=tab, schema=mini_schema)
+    # The stamp (which locks and checks the row), the insert; no SELECT ... FOR UPDATE, no reread.
+    with CaptureQueriesContext(connection) as captured:
+        response_save_page(
+            response=tab,
+            schema=mini_schema,
+            section=first,
+            data={"level": "central", "body": "finance", "years": "7"},
+            language="ru",
+            enforce_required=False,
+            held=held,
+        )
+    verbs = [q["sql"].split()[0] for q in captured.captured_queries]
+    assert [v for v in verbs if v not in ("SAVEPOINT", "RELEASE")] == ["UPDATE", "INSERT"]
+    assert response_answers_get(response=draft, schema=mini_schema)["years"].number == 7
+    assert Response.objects.get(pk=draft.pk).language == "ru"
+
+
+@pytest.mark.django_db
+def test_a_tab_whose_answers_are_stale_rereads_them_under_the_lock(mini_survey, mini_schema):
+    """Two tabs read the draft; one saves the page; the other's save must not trust what it
+    read: it would insert rows beside the first tab's (the unique index refuses) or keep a
+    question the first tab's answer hid."""
+    from surveys.services import response_save_page, response_start
+
+    draft = response_start(survey=mini_survey, language="kk")
+    first = mini_schema.sections[0].code
+    one, two = _tab(draft), _tab(draft)
+    held_one = response_answers_get(response=one, schema=mini_schema)
+    held_two = response_answers_get(response=two, schema=mini_schema)
+
+    def save(tab, held, data):
+        return response_save_page(
+            response=tab,
+            schema=mini_schema,
+            section=first,
+            data=data,
+            language="kk",
+            enforce_required=False,
+            held=held,
+        )
+
+    save(one, held_one, {"level": "central", "body": "finance", "years": "7"})
+    saved = save(two, held_two, {"level": "central", "body": "finance", "years": "9"})
+    assert saved.held == response_answers_get(response=draft, schema=mini_schema)
+    assert saved.held["years"].number == 9
+    assert Answer.objects.filter(response=draft, question__code="years").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_tab_of_a_response_completed_meanwhile_saves_nothing(mini_survey, mini_schema):
+    from surveys.services import ResponseClosed, response_save_page, response_start
+
+    draft = response_start(survey=mini_survey, language="kk")
+    tab = _tab(draft)
+    held = response_answers_get(response=tab, schema=mini_schema)
+    Response.objects.filter(pk=draft.pk).update(
+        status=Response.Status.COMPLETE, submitted_at=draft.started_at
+    )
+    with pytest.raises(ResponseClosed):
+        response_save_page(
+            response=tab,
+            schema=mini_schema,
+            section=mini_schema.sections[0].code,
+            data={"level": "local", "years": "3"},
+            language="kk",
+            enforce_required=False,
+            held=held,
+        )
+    assert not Answer.objects.filter(response=draft).exists()

@@ -17,6 +17,7 @@ from surveys.formats.codebook import (
     codebook_sheet_add,
     condition_text,
 )
+from surveys.formats.io.xlsx_stream import XlsxBook
 from surveys.formats.spss_variables import sav_variables
 from surveys.schema import (
     Condition,
@@ -274,15 +275,15 @@ def test_csv_texts_never_run_as_formulas_but_numbers_stay_numbers():
 
 
 def test_the_xlsx_sheet_writes_texts_as_strings():
-    workbook = openpyxl.Workbook(write_only=True)
-    workbook.create_sheet(title="responses")
-    rows = codebook_rows(schema=hand_schema())
-    codebook_sheet_add(workbook=workbook, rows=rows)
     out = io.BytesIO()
-    workbook.save(out)
+    rows = codebook_rows(schema=hand_schema())
+    with XlsxBook(out) as workbook:
+        workbook.sheet_write(title="responses", width=1).row_write(["language"])
+        codebook_sheet_add(workbook=workbook, rows=rows)
     book = openpyxl.load_workbook(io.BytesIO(out.getvalue()))
     assert book.sheetnames == ["responses", "codebook"]
     sheet = book["codebook"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.bold and not sheet["A2"].font.bold
     header = [c.value for c in sheet[1]]
     assert header[:5] == ["variable", "question", "section", "type", "text_kk"]
     lines = {
