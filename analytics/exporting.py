@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import content_disposition_header
 
 from surveys.formats.codebook import Row, codebook_csv, codebook_rows, codebook_sheet_add
@@ -39,6 +39,7 @@ from .weighting.exports import (
     export_weights,
     weight_label,
 )
+from .weighting.selectors import refusal_text
 from .weighting.services import weights_compute
 
 logger = logging.getLogger(__name__)
@@ -254,6 +255,10 @@ def weighted_export_build(
     survey = job.survey
     # Weights of the responses as they are now (a no-op when current), read in id order.
     scheme = weights_compute(scheme_id=job.weighting_id)
+    if scheme.status == scheme.Status.ERROR:
+        with translation.override(job.language):
+            export_fail(job_id=job.pk, error=refusal_text(scheme))
+        return
     weights = export_weights(scheme=scheme, responses=responses)
 
     def progress(count: int) -> None:

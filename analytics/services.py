@@ -18,11 +18,15 @@ from surveys.selectors import survey_schema_get
 
 from .exporting import export_fail
 from .models import ExportJob, JobStatus, ResultSnapshot
-from .selectors import Filters, responses_selected, responses_watermark
+from .selectors import (
+    Filters,
+    responses_selected,
+    responses_watermark_recent,
+)
 from .tasks import build_export, compute_results
 from .weighting.models import WeightingScheme
 from .weighting.selectors import weighting_usable_check
-from .weighting.services import snapshot_key_for, weights_compute
+from .weighting.services import snapshot_key_for
 
 logger = logging.getLogger(__name__)
 
@@ -49,11 +53,11 @@ def results_request(
 ) -> ResultSnapshot:
     """The snapshot for this filter: as it is when still current, else queued to be computed.
 
-    With a weighting scheme, its weights are brought up to date first (`weights_compute`, a
-    no-op when they are) and the snapshot is the one of (filter, scheme, its version).
+    With a weighting scheme the snapshot is the one of (filter, scheme's targets); its task
+    rakes the weights of the responses it counts (`snapshots.snapshot_compute`).
     """
     key, extra = snapshot_key_for(filters=filters, weighting=weighting)
-    count, last = responses_watermark(survey=survey)
+    count, last = responses_watermark_recent(survey=survey)
     now = timezone.now()
     with transaction.atomic():
         snapshot, created = ResultSnapshot.objects.select_for_update().get_or_create(
@@ -96,8 +100,8 @@ def export_request(
     # No group threshold: only microdata users export, and they see every response anyway.
     total = responses_selected(survey=survey, schema=schema, filters=filters).count()
     if weighting is not None:
-        # The weights of the responses exported: current when the export is asked for.
-        weighting = weights_compute(scheme_id=weighting.pk)
+        # Refused now if its last raking was refused; the job rakes the weights of the
+        # responses it exports (`exporting.weighted_export_build`), not this request.
         weighting_usable_check(scheme=weighting)
     with transaction.atomic():
         job = ExportJob.objects.create(

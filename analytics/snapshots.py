@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from surveys.selectors import survey_schema_get
 
@@ -17,6 +17,7 @@ from .models import JobStatus, ResultSnapshot
 from .results import results_tables_build
 from .selectors import answer_counts_get, responses_watermark
 from .weighting.results import weighted_tables_add
+from .weighting.selectors import refusal_text
 from .weighting.services import weights_compute
 
 
@@ -40,6 +41,10 @@ def snapshot_compute(*, snapshot_id: int) -> None:
     if snapshot.weighting_id is not None:
         # Weights of the same responses as the counts (a no-op when they are current).
         weighting = weights_compute(scheme_id=snapshot.weighting_id)
+        if weighting.status == weighting.Status.ERROR:
+            with translation.override(survey.default_language):
+                snapshot_fail(snapshot_id=snapshot_id, error=refusal_text(weighting))
+            return
     counts = answer_counts_get(
         survey=survey,
         schema=schema,
@@ -74,6 +79,7 @@ def snapshot_compute(*, snapshot_id: int) -> None:
         source_last=last,
         computed_at=timezone.now(),
         error="",
+        **({"weighting_version": weighting.version} if weighting else {}),
     )
 
 

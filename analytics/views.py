@@ -32,6 +32,7 @@ from .inference import ci_annotate, ci_level_parse
 from .models import ExportJob, JobStatus
 from .presentation import composition_from_tables, tables_localize
 from .report.build import REPORT_KINDS
+from .results_page import results_body_key, results_body_render
 from .selectors import FilterError, Filters, filters_normalize
 from .services import BROKER_DOWN, export_request, report_request, results_request
 from .weighting.selectors import weighting_scheme_get, weighting_schemes_list
@@ -167,23 +168,36 @@ def results(request: HttpRequest, slug: str) -> HttpResponse:
     if shown.refused:
         context["refusal"] = refusal_message(shown.refused, k=k)
         return render(request, "analytics/results.html", context)
+
+    def build() -> dict[str, Any]:
+        return context | _results_body_context(
+            survey=survey, schema=schema, shown=shown, filters=filters, language=language,
+            exact=exact, k=k, ci=ci,
+        )  # fmt: skip
+
+    key = results_body_key(snapshot=snapshot, exact=exact, k=k, language=language, ci=ci)
+    context["body"] = results_body_render(request=request, key=key, build=build)
+    return render(request, "analytics/results.html", context)
+
+
+def _results_body_context(
+    *, survey, schema, shown, filters, language, exact, k, ci
+) -> dict[str, Any]:
     tables = tables_localize(shown.tables or {}, schema, language)
     if ci is not None:
         tables = {code: ci_annotate(table, level=ci) for code, table in tables.items()}
-    context["blocks"] = charts_for(tables, schema, language, k)
+    blocks = charts_for(tables, schema, language, k)
     # The coded tables under their questions (computed from the coding rows, never stored), and
     # for a researcher a link to code a question's open answers.
     coded = coded_tables_get(
         survey=survey, schema=schema, filters=filters, language=language, exact=exact
     )
-    for block in context["blocks"]:
+    for block in blocks:
         block["coded"] = coded.get(block["code"])
         block["open"] = exact and question_is_open(schema.questions[block["code"]])
-    context["composition"] = composition_from_tables(tables, schema, language, shown.respondents)
-    context["contents"] = results_contents(
-        context["blocks"], schema, language, composition=bool(context["composition"])
-    )
-    return render(request, "analytics/results.html", context)
+    composition = composition_from_tables(tables, schema, language, shown.respondents)
+    contents = results_contents(blocks, schema, language, composition=bool(composition))
+    return {"blocks": blocks, "composition": composition, "contents": contents}
 
 
 @login_required

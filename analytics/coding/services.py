@@ -14,6 +14,7 @@ from surveys.schema import SurveySchema
 
 from .models import OpenCode, OpenCoding
 from .selectors import question_is_open
+from .version import coding_version_bump
 
 ERRORS = {
     "not_open": _("This question has no open answers to code."),
@@ -81,7 +82,7 @@ def open_code_create(
         if (label_kk.casefold(), label_ru.casefold()) in labels:
             raise _error("duplicate", code=label_ru)
         reserved = taken | set(question.option_by_code)
-        return OpenCode.objects.create(
+        made = OpenCode.objects.create(
             survey=survey,
             question_code=question_code,
             code=option_code or _code_slug(label_ru, label_kk, reserved),
@@ -90,11 +91,14 @@ def open_code_create(
             option_code=option_code,
             created_by=user if getattr(user, "pk", None) else None,
         )
+        coding_version_bump(survey_id=survey.pk)
+        return made
 
 
 def open_code_delete(*, code: OpenCode) -> None:
     """Delete a code; its assignments go with it."""
     code.delete()
+    coding_version_bump(survey_id=code.survey_id)
 
 
 def open_codings_assign(
@@ -129,6 +133,7 @@ def open_codings_assign(
             ],
             ignore_conflicts=True,
         )
+        coding_version_bump(survey_id=survey.pk)
     return len(made)
 
 
@@ -142,4 +147,5 @@ def open_codings_unassign(
     deleted, _by_model = OpenCoding.objects.filter(
         survey=survey, question_code=question_code, text_hash__in=hashes, code_id__in=set(code_ids)
     ).delete()
+    coding_version_bump(survey_id=survey.pk)
     return deleted

@@ -171,9 +171,15 @@ def weighting_scheme_save(
 
 
 def weighted_filter_key(filters: Mapping[str, list[str]], scheme: WeightingScheme) -> str:
-    """A weighted snapshot's key: the filter, the scheme and its version (which changes with
-    its targets and its weights), so a changed scheme never serves old figures."""
-    document = {"filters": filters, "weights": scheme.name, "version": scheme.version}
+    """A weighted snapshot's key: the filter, the scheme and what defines its weights (targets,
+    trimming), so a changed scheme never serves old figures. Not the weights' own version: they
+    follow the responses, as the snapshot does (its watermark), and are raked by its task."""
+    document = {
+        "filters": filters,
+        "weights": scheme.name,
+        "targets": scheme.targets,
+        "trim": [scheme.trim_low, scheme.trim_high],
+    }
     return hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
 
 
@@ -181,11 +187,11 @@ def snapshot_key_for(
     *, filters: Mapping[str, list[str]], weighting: WeightingScheme | None
 ) -> tuple[str, dict[str, Any]]:
     """The key of the snapshot of `filters` under `weighting`, and the fields a new snapshot
-    gets. A scheme's weights are brought up to date first (a no-op when they are), and a scheme
-    that has none is refused (WeightingUnknown, answered as a bad filter)."""
+    gets. A scheme whose last raking was refused is refused (WeightingUnknown, answered as a bad
+    filter). The weights are not raked here, in the request (two minutes at a million
+    responses), but by the snapshot's task (`snapshots.snapshot_compute`)."""
     if weighting is None:
         return filter_key(dict(filters)), {}
-    weighting = weights_compute(scheme_id=weighting.pk)
     weighting_usable_check(scheme=weighting)
     fields = {"weighting": weighting, "weighting_version": weighting.version}
     return weighted_filter_key(filters, weighting), fields

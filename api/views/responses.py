@@ -27,15 +27,14 @@ from analytics.weighting.selectors import response_weights_get
 from surveys.formats.io.pages import (
     RESPONSE_ID,
     Position,
-    column_kinds,
-    response_public_id,
+    response_public_ids,
     responses_complete,
     responses_page,
+    wide_cells_for,
     wide_columns_all,
-    wide_rows_for,
-    wide_typed,
+    wide_typer,
 )
-from surveys.selectors import survey_schema_get
+from surveys.selectors import survey_schema_cached
 
 from ..access import audit_detail, survey_microdata
 from ..cursors import SkipToken, SkipTokenInvalid, skiptoken_decode, skiptoken_encode
@@ -112,7 +111,7 @@ class Responses(APIView):
     def get(self, request: Request, slug: str) -> Response:
         survey = survey_microdata(request=request, slug=slug)
         params = request.query_params
-        schema = survey_schema_get(survey=survey)
+        schema = survey_schema_cached(survey=survey)
         size = page_size_get(params)
         labels = labels_get(params)
         after = _cursor_load(survey.slug, params.get("cursor"))
@@ -126,15 +125,14 @@ class Responses(APIView):
             if scheme is not None
             else None
         )
-        kinds = column_kinds(schema=schema)
-        records = wide_rows_for(schema=schema, rows=rows)
         language = None if labels == "codes" else labels
+        typed = wide_typer(schema=schema, columns=columns, labels=language)
+        records = wide_cells_for(schema=schema, rows=rows)
         results: list[dict[str, Any]] = []
-        for row, record in zip(rows, records, strict=True):
-            item = {RESPONSE_ID: response_public_id(response_id=row.id)}
-            item |= wide_typed(
-                schema=schema, record=record, columns=columns, kinds=kinds, labels=language
-            )
+        public_ids = response_public_ids(response_ids=[row.id for row in rows])
+        for row, record, public_id in zip(rows, records, public_ids, strict=True):
+            item = {RESPONSE_ID: public_id}
+            item |= typed(record)
             if weights is not None:
                 item["weight"] = weights.get(row.id, 0.0)
             results.append(item)

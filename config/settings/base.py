@@ -356,3 +356,9 @@ if STORAGE_BACKEND == "s3":
     }
 elif STORAGE_BACKEND != "local":
     raise ImproperlyConfigured(f"STORAGE_BACKEND is 'local' or 's3', not {STORAGE_BACKEND!r}")
+
+# --- Results at scale (issue 18) ----------------------------------------------------------------
+# How long the results page trusts its last count of the survey's responses (a COUNT over every
+# response, 140 ms at a million) before reading it again: the page may show the snapshot of a few
+# seconds ago, which still states exactly what it covers. 0 reads it on every request.
+RESULTS_FRESHNESS_SECONDS = env.float("RESULTS_FRESHNESS_SECONDS", default=5.0)

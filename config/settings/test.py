@@ -26,3 +26,4 @@ START_RATE_LIMIT = 0
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "100000/minute"}}  # noqa: F405
 # Each readiness request checks afresh (tests/health set it back to measure the reuse).
 HEALTH_READY_CACHE_SECONDS = 0
+RESULTS_FRESHNESS_SECONDS = 0

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable, Iterator
-from itertools import groupby
-from operator import itemgetter
 from typing import IO, Protocol
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from surveys.answers import answers_to_wide, wide_columns
+from surveys.answers import wide_columns
 from surveys.formats.io.columns import (
     CHUNK_SIZE,
     LANGUAGE,
@@ -19,10 +17,11 @@ from surveys.formats.io.columns import (
     XLSX_CR,
     csv_text_protect,
 )
+from surveys.formats.io.decode import answer_cells, wide_decoder
 from surveys.formats.io.xlsx_stream import XlsxBook, xlsx_number, xlsx_text
-from surveys.models import Answer, Response, Survey
+from surveys.models import Response, Survey
 from surveys.schema import SurveySchema
-from surveys.selectors import ANSWER_FIELDS, answers_from_rows, survey_schema_get
+from surveys.selectors import survey_schema_get
 
 WEIGHT_COLUMN = "weight"
 
@@ -89,40 +88,35 @@ def wide_records(
 ) -> Iterator[list[str]]:
     """One list of cells per response (language, submitted_at, then `wide_columns`), by id.
 
-    Two streamed queries merged on response id, so memory stays flat at any size.
+    Two streamed queries merged on response id, so memory stays flat at any size; the answers
+    are decoded by the schema's compiled decoder (surveys.formats.io.decode).
     """
     if responses is None:
         statuses = [Response.Status.COMPLETE]
         if include_drafts:
             statuses.append(Response.Status.DRAFT)
         responses = Response.objects.filter(survey=survey, status__in=statuses)
-    columns = wide_columns(schema)
     zone = timezone.get_default_timezone()
-    selected = responses.order_by()
     response_rows = (
         responses.order_by("id")
         .values_list("id", "language", "submitted_at")
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    answer_rows = (
-        Answer.objects.filter(response__in=selected.values("pk"))
-        .order_by("response_id")
-        .values_list("response_id", *ANSWER_FIELDS)
-        .iterator(chunk_size=CHUNK_SIZE)
-    )
-    groups = groupby(answer_rows, key=itemgetter(0))
-    pending = next(groups, None)
+    decoder = wide_decoder(schema)
+    found = answer_cells(decoder=decoder, responses=responses)
+    pending = next(found, None)
     for response_id, language, submitted_at in response_rows:
         # Answers of a response that changed status between the two queries have no row here.
         while pending is not None and pending[0] < response_id:
-            pending = next(groups, None)
-        rows: list[tuple] = []
+            pending = next(found, None)
         if pending is not None and pending[0] == response_id:
-            rows = [row[1:] for row in pending[1]]
-            pending = next(groups, None)
-        wide = answers_to_wide(schema, answers_from_rows(schema, rows))
-        submitted = submitted_at.astimezone(zone).isoformat() if submitted_at else ""
-        yield [language, submitted, *(wide.get(column, "") for column in columns)]
+            cells = pending[1]
+            pending = next(found, None)
+        else:
+            cells = decoder.empty()
+        cells[0] = language
+        cells[1] = submitted_at.astimezone(zone).isoformat() if submitted_at else ""
+        yield cells
 
 
 def _csv_write(

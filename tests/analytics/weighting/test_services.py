@@ -118,3 +118,48 @@ def test_the_weighted_snapshot_is_its_own_and_changes_with_the_scheme(answered, 
         scheme=scheme,
     )
     assert weighted_filter_key({}, changed) != snapshot.filter_key
+
+
+def test_a_results_request_never_rakes_the_task_does(answered, monkeypatch):
+    """Raking a million responses takes minutes: never in the web request that asks."""
+    from analytics.models import ResultSnapshot
+    from analytics.snapshots import snapshot_compute
+    from analytics.weighting import services
+
+    scheme = weighting_scheme_save(
+        survey=answered, name="lvl", label="", targets={"level": {"central": 1, "local": 1}}
+    )
+    response_create(survey=answered, data=BASE, language="kk", source="web")
+    raked = []
+    original = services.weights_compute
+    monkeypatch.setattr(
+        services, "weights_compute", lambda **kw: raked.append(kw) or original(**kw)
+    )
+    snapshot = results_request(survey=answered, filters={}, weighting=scheme)
+    assert raked == [] and ResponseWeight.objects.filter(scheme=scheme).count() == 4
+    snapshot_compute(snapshot_id=snapshot.pk)
+    snapshot = ResultSnapshot.objects.get(pk=snapshot.pk)
+    assert snapshot.status == "complete" and snapshot.respondents == 5
+    assert ResponseWeight.objects.filter(scheme=scheme).count() == 5
+    assert snapshot.weighting_version == WeightingScheme.objects.get(pk=scheme.pk).version
+
+
+def test_weights_refused_after_the_responses_changed_fail_the_snapshot_with_the_reason(answered):
+    from analytics.models import ResultSnapshot
+    from analytics.snapshots import snapshot_compute
+    from surveys.models import Response
+
+    scheme = weighting_scheme_save(
+        survey=answered, name="lvl", label="", targets={"level": {"central": 1, "local": 1}}
+    )
+    snapshot = results_request(survey=answered, filters={}, weighting=scheme)
+    # The one local respondent is erased: a positive total now has nobody to carry it.
+    Response.objects.filter(survey=answered, answers__option__code="local").delete()
+    snapshot_compute(snapshot_id=snapshot.pk)
+    snapshot = ResultSnapshot.objects.get(pk=snapshot.pk)
+    assert snapshot.status == "error"
+    with translation.override("kk"):
+        scheme.refresh_from_db()
+        from analytics.weighting.selectors import refusal_text
+
+        assert snapshot.error == refusal_text(scheme) != ""
