@@ -6,6 +6,7 @@ import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -104,6 +105,10 @@ def sav_write(
     columns = [LANGUAGE, SUBMITTED_AT, *wide_columns(schema)]
     position = {column: i for i, column in enumerate(columns)}
     declared = [_sav_column(v) for v in variables]
+    options: dict[str, list[str]] = {}  # a multiple choice's options, in variable order
+    for v in variables:
+        if v.kind == "dummy":
+            options.setdefault(v.column, []).append(v.option)
     remaining = None if weights is None else iter(weights)
     if remaining is not None:
         label = _clip(weight_label, SPSS_LABEL_BYTES)
@@ -115,7 +120,10 @@ def sav_write(
     ) as writer:
         for chunk in _chunks(records, len(columns)):
             cells = list(zip(*chunk, strict=True))
-            chosen: dict[str, list[list[str] | None]] = {}  # a multiple choice split once
+            # Cells repeat (scale points, sets of options): each distinct text is read once a
+            # chunk, then looked up in C (map over a dict); the memos go with the chunk.
+            numbers = _Numbers()
+            chosen: dict[str, list[tuple[float, ...]]] = {}  # a multiple choice's 0/1 rows
             values: list[Sequence[Any]] = []
             for v in variables:
                 texts = cells[position[v.column]]
@@ -123,12 +131,11 @@ def sav_write(
                     values.append(list(map(v.codes.get, texts, repeat(math.nan))))
                 elif v.kind == "dummy":
                     if v.column not in chosen:
-                        chosen[v.column] = [x.split() if x else None for x in texts]
-                    values.append(
-                        [math.nan if c is None else float(v.option in c) for c in chosen[v.column]]
-                    )
+                        chosen[v.column] = list(map(_Chosen(options[v.column]).__getitem__, texts))
+                    option = options[v.column].index(v.option)
+                    values.append(list(map(itemgetter(option), chosen[v.column])))
                 elif v.kind == "number":
-                    values.append([float(x) if x else math.nan for x in texts])
+                    values.append(list(map(numbers.__getitem__, texts)))
                 elif v.kind == "datetime":
                     values.append([_spss_seconds(x, zone) for x in texts])
                 else:
@@ -142,6 +149,33 @@ def sav_write(
         if remaining is not None and next(remaining, _END) is not _END:
             raise WeightsMismatch(f"{count} responses written, and more weights than that")
     return count
+
+
+class _Numbers(dict):
+    """Text -> float (NaN for an empty cell), each distinct text converted once."""
+
+    def __missing__(self, text: str) -> float:
+        number = self[text] = float(text) if text else math.nan
+        return number
+
+
+class _Chosen(dict):
+    """A multiple choice's cell -> its options' 0/1 (all NaN when not answered), each distinct
+    cell split once."""
+
+    def __init__(self, options: Sequence[str]):
+        super().__init__()
+        self.options = options
+
+    def __missing__(self, text: str) -> tuple[float, ...]:
+        codes = text.split()
+        row = (
+            tuple(float(o in codes) for o in self.options)
+            if text
+            else (math.nan,) * len(self.options)
+        )
+        self[text] = row
+        return row
 
 
 def _sav_column(variable: SavVariable) -> SavColumn:
