@@ -37,7 +37,6 @@ from .selectors import responses_selected
 from .weighting.exports import (
     codebook_weight_row,
     export_weights,
-    sav_weight_add,
     weight_label,
 )
 from .weighting.selectors import refusal_text
@@ -250,7 +249,8 @@ def weighted_export_build(
     """The export with a last column `weight` (`weighting.exports`), and its codebook row.
 
     CSV and XLSX get the weights as they write the responses (`responses_export(weights=)`),
-    in one pass: no file is read back.
+    the .sav too (`responses_sav(weights=)`), in one pass: no file is read back, and the
+    weights are streamed beside the records, never all held.
     """
     survey = job.survey
     # Weights of the responses as they are now (a no-op when current), read in id order.
@@ -259,7 +259,7 @@ def weighted_export_build(
         with translation.override(job.language):
             export_fail(job_id=job.pk, error=refusal_text(scheme))
         return
-    weights = list(export_weights(scheme=scheme, responses=responses))
+    weights = export_weights(scheme=scheme, responses=responses)
 
     def progress(count: int) -> None:
         if count % PROGRESS_EVERY == 0:
@@ -276,11 +276,8 @@ def weighted_export_build(
                 language=job.language,
                 path=local,
                 on_record=progress,
-            )
-            sav_weight_add(
-                path=local,
                 weights=weights,
-                label=weight_label(scheme=scheme, language=job.language),
+                weight_label=weight_label(scheme=scheme, language=job.language),
             )
         elif job.format == ExportJob.Format.CSV:
             written = _csv_zip_write(

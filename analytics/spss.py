@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from array import array
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from itertools import islice
+from itertools import islice, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-import pyreadstat
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from surveys.answers import wide_columns
 from surveys.formats.io import LANGUAGE, SUBMITTED_AT, wide_records
+from surveys.formats.io.write import WeightsMismatch
 from surveys.formats.spss_variables import (  # naming and labels, shared with the codebook
     SPSS_NAME_BYTES,  # noqa: F401 (importable from here, as before the move)
     SPSS_RESERVED,  # noqa: F401
@@ -28,7 +26,11 @@ from surveys.models import Response, Survey
 from surveys.schema import SurveySchema
 from surveys.selectors import survey_schema_get
 
-CHUNK_SIZE = 2000
+from .sav import SavColumn, SavWriter
+from .weighting.exports import COLUMN as WEIGHT
+
+_END = object()
+CHUNK_SIZE = 500  # records converted at once: about 5 MB of Python objects at 100 columns
 
 SPSS_LABEL_BYTES = 256  # variable labels; the format cuts longer ones
 SPSS_VALUE_LABEL_BYTES = 120
@@ -47,11 +49,14 @@ def responses_sav(
     responses: QuerySet[Response] | None = None,
     include_drafts: bool = False,
     on_record: Callable[[int], None] | None = None,
+    weights: Iterable[float] | None = None,
+    weight_label: str = "",
 ) -> int:
     """The survey's responses (complete, or `responses` if given) as a .sav file; how many.
 
     Streams the wide rows of `surveys.formats.io.wide_records` (a fixed number of queries) into
-    `sav_write`; the file label is the survey's title in `language`.
+    `sav_write`; the file label is the survey's title in `language`. `weights`, in response id
+    order as the rows are, add a last variable `weight` (see `sav_write`).
     """
     schema = schema or survey_schema_get(survey=survey)
     records = wide_records(
@@ -64,6 +69,8 @@ def responses_sav(
         path=path,
         file_label=survey.title(language),
         on_record=on_record,
+        weights=weights,
+        weight_label=weight_label,
     )
 
 
@@ -75,6 +82,8 @@ def sav_write(
     path: str | Path,
     file_label: str = "",
     on_record: Callable[[int], None] | None = None,
+    weights: Iterable[float] | None = None,
+    weight_label: str = "",
 ) -> int:
     """Write wide records to an SPSS .sav file at `path`, labelled in `language`; how many.
 
@@ -84,69 +93,112 @@ def sav_write(
     user-missing, so SPSS leaves it out of means. `submitted_at` is a DATETIME in the server's
     time zone (named in its label). `on_record` gets the running count, for progress.
 
-    Memory: pyreadstat writes from one pandas DataFrame, so the whole table is held at once, but
-    only once: 4 bytes per response and code, 0/1 or scale variable (float32, exact for small
-    whole numbers; pyreadstat writes every numeric cell as a double, so the file is the same),
-    8 for a number answer or the time, plus the texts. Records are read CHUNK_SIZE at a time and
-    appended column by column to `array` buffers, never kept as rows; the frame is built on those
-    buffers without a copy. `submitted_at` is handed over as SPSS seconds with the DATETIME format
-    (what pyreadstat writes for a datetime64 column) because a datetime64 column makes pyreadstat
-    copy the whole frame.
+    `weights`, one a record in the same order (read once, as the records are), become a last
+    numeric variable `weight` (F12.6, scale) labelled `weight_label`; `WeightsMismatch` if there
+    are more or fewer of them than records.
+
+    Memory: records are read CHUNK_SIZE at a time, turned into columns and handed to
+    `SavWriter`, which spools them to disk and writes the file at the end (`analytics.sav`),
+    so nothing held grows with the number of responses.
     """
     variables = sav_variables(schema=schema, language=language)
     columns = [LANGUAGE, SUBMITTED_AT, *wide_columns(schema)]
     position = {column: i for i, column in enumerate(columns)}
-    numbers = {v.name: array(_typecode(v)) for v in variables if v.kind in NUMBERED}
-    texts: dict[str, list[str]] = {v.name: [] for v in variables if v.kind not in NUMBERED}
+    declared = [_sav_column(v) for v in variables]
+    options: dict[str, list[str]] = {}  # a multiple choice's options, in variable order
+    for v in variables:
+        if v.kind == "dummy":
+            options.setdefault(v.column, []).append(v.option)
+    remaining = None if weights is None else iter(weights)
+    if remaining is not None:
+        label = _clip(weight_label, SPSS_LABEL_BYTES)
+        declared.append(SavColumn(WEIGHT, label=label, format="F12.6", measure="scale"))
     zone = timezone.get_default_timezone()
     count = 0
-    for chunk in _chunks(records, len(columns)):
-        cells = list(zip(*chunk, strict=True))
-        for v in variables:
-            values = cells[position[v.column]]
-            if v.kind == "code":
-                numbers[v.name].extend(v.codes.get(x, math.nan) for x in values)
-            elif v.kind == "dummy":
-                numbers[v.name].extend(
-                    float(v.option in x.split()) if x else math.nan for x in values
-                )
-            elif v.kind == "number":
-                numbers[v.name].extend(float(x) if x else math.nan for x in values)
-            elif v.kind == "datetime":
-                numbers[v.name].extend(_spss_seconds(x, zone) for x in values)
-            elif v.value_labels:
-                # a few distinct labelled values ("kk", "ru"): one str object each, not one a case
-                seen: dict[str, str] = {}
-                texts[v.name].extend(seen.setdefault(x, x) for x in values)
-            else:
-                texts[v.name].extend(values)
-        for number in range(count + 1, count + len(chunk) + 1) if on_record else ():
-            on_record(number)
-        count += len(chunk)
-        del chunk, cells
-    data = {
-        v.name: np.frombuffer(numbers.pop(v.name), dtype=_typecode(v))
-        if v.kind in NUMBERED
-        else np.array(texts.pop(v.name), dtype=object)
-        for v in variables
-    }
-    frame = pd.DataFrame(data, copy=False)  # one block a column, on the buffers above
-    del data
-    pyreadstat.write_sav(
-        frame,
-        str(path),
-        file_label=_clip(file_label, SPSS_FILE_LABEL_BYTES),
-        column_labels={v.name: _clip(v.label, SPSS_LABEL_BYTES) for v in variables},
-        variable_value_labels={
-            v.name: {k: _clip(t, SPSS_VALUE_LABEL_BYTES) for k, t in v.value_labels.items()}
-            for v in variables
-            if v.value_labels
-        },
-        missing_ranges={v.name: list(v.missing) for v in variables if v.missing},
-        variable_measure={v.name: v.measure for v in variables},
-        variable_format={v.name: _format(v) for v in variables if v.kind in NUMBERED},
-    )
+    with SavWriter(
+        path=path, columns=declared, file_label=_clip(file_label, SPSS_FILE_LABEL_BYTES)
+    ) as writer:
+        for chunk in _chunks(records, len(columns)):
+            cells = list(zip(*chunk, strict=True))
+            # Cells repeat (scale points, sets of options): each distinct text is read once a
+            # chunk, then looked up in C (map over a dict); the memos go with the chunk.
+            numbers = _Numbers()
+            chosen: dict[str, list[tuple[float, ...]]] = {}  # a multiple choice's 0/1 rows
+            values: list[Sequence[Any]] = []
+            for v in variables:
+                texts = cells[position[v.column]]
+                if v.kind == "code":
+                    values.append(list(map(v.codes.get, texts, repeat(math.nan))))
+                elif v.kind == "dummy":
+                    if v.column not in chosen:
+                        chosen[v.column] = list(map(_Chosen(options[v.column]).__getitem__, texts))
+                    option = options[v.column].index(v.option)
+                    values.append(list(map(itemgetter(option), chosen[v.column])))
+                elif v.kind == "number":
+                    values.append(list(map(numbers.__getitem__, texts)))
+                elif v.kind == "datetime":
+                    values.append([_spss_seconds(x, zone) for x in texts])
+                else:
+                    values.append(texts)
+            if remaining is not None:
+                values.append(_weights_take(remaining, len(chunk), count))
+            writer.write(values)
+            for number in range(count + 1, count + len(chunk) + 1) if on_record else ():
+                on_record(number)
+            count += len(chunk)
+        if remaining is not None and next(remaining, _END) is not _END:
+            raise WeightsMismatch(f"{count} responses written, and more weights than that")
     return count
+
+
+class _Numbers(dict):
+    """Text -> float (NaN for an empty cell), each distinct text converted once."""
+
+    def __missing__(self, text: str) -> float:
+        number = self[text] = float(text) if text else math.nan
+        return number
+
+
+class _Chosen(dict):
+    """A multiple choice's cell -> its options' 0/1 (all NaN when not answered), each distinct
+    cell split once."""
+
+    def __init__(self, options: Sequence[str]):
+        super().__init__()
+        self.options = options
+
+    def __missing__(self, text: str) -> tuple[float, ...]:
+        codes = text.split()
+        row = (
+            tuple(float(o in codes) for o in self.options)
+            if text
+            else (math.nan,) * len(self.options)
+        )
+        self[text] = row
+        return row
+
+
+def _sav_column(variable: SavVariable) -> SavColumn:
+    return SavColumn(
+        variable.name,
+        string=variable.kind not in NUMBERED,
+        label=_clip(variable.label, SPSS_LABEL_BYTES),
+        format=_format(variable) if variable.kind in NUMBERED else "",
+        measure=variable.measure,
+        value_labels={
+            k: _clip(t, SPSS_VALUE_LABEL_BYTES) for k, t in variable.value_labels.items()
+        },
+        missing=tuple(variable.missing),
+    )
+
+
+def _weights_take(weights: Iterator[float], wanted: int, written: int) -> list[float]:
+    taken = [float(w) for w in islice(weights, wanted)]
+    if len(taken) < wanted:
+        raise WeightsMismatch(
+            f"{written + wanted} responses written, {written + len(taken)} weights"
+        )
+    return taken
 
 
 def _format(variable: SavVariable) -> str:
@@ -163,12 +215,6 @@ def _clip(text: str, limit: int) -> str:
     if len(text.encode()) <= limit:
         return text
     return text.encode()[: limit - 3].decode(errors="ignore") + "…"
-
-
-def _typecode(variable: SavVariable) -> str:
-    """float32 for small whole numbers (codes, 0/1, scales); float64 for typed numbers and times."""
-    small = variable.kind in ("code", "dummy") or variable.measure == "ordinal"
-    return "f" if small else "d"
 
 
 def _spss_seconds(text: str, zone: Any) -> float:

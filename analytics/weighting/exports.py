@@ -1,14 +1,14 @@
 """The `weight` column of raw exports (microdata users only): CSV, XLSX, .sav and codebook.
 
 The response files are written by `surveys.formats.io` in response id order; the weights are
-read in the same order and added as the last column, so the unweighted files stay as they are:
-CSV and XLSX as they are written (`responses_export(weights=)`), the .sav after.
+read in the same order and added as the last column, so the unweighted files stay as they are,
+each as it is written: CSV and XLSX by `responses_export(weights=)`, the .sav by
+`analytics.spss.sav_write(weights=)`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
@@ -38,31 +38,6 @@ def export_weights(*, scheme: WeightingScheme, responses: QuerySet[Response]) ->
         .iterator(chunk_size=CHUNK_SIZE)
     )
     return (round(float(value or 0.0), 6) for value in rows)
-
-
-def _check(weights: Sequence[float], written: int) -> None:
-    if written != len(weights):
-        raise WeightsMismatch(f"{written} responses written, {len(weights)} weights")
-
-
-def sav_weight_add(*, path: Path, weights: Sequence[float], label: str) -> None:
-    """Add a numeric `weight` variable to the .sav at `path`, its labels and formats kept."""
-    import pyreadstat
-
-    frame, meta = pyreadstat.read_sav(str(path), user_missing=True)
-    _check(weights, len(frame))
-    frame[COLUMN] = list(weights)
-    labels = dict(zip(meta.column_names, meta.column_labels, strict=True)) | {COLUMN: label}
-    pyreadstat.write_sav(
-        frame,
-        str(path),
-        file_label=meta.file_label or "",
-        column_labels=labels,
-        variable_value_labels=meta.variable_value_labels,
-        missing_ranges=meta.missing_ranges,
-        variable_measure=meta.variable_measure | {COLUMN: "scale"},
-        variable_format=meta.original_variable_types | {COLUMN: "F12.6"},
-    )
 
 
 def codebook_weight_row(*, scheme: WeightingScheme) -> dict[str, Any]:
@@ -102,6 +77,5 @@ __all__ = [
     "WeightsMismatch",
     "codebook_weight_row",
     "export_weights",
-    "sav_weight_add",
     "weight_label",
 ]
