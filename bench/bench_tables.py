@@ -122,12 +122,14 @@ def query_label(sql: str) -> str:
     return sql[:60]
 
 
-def ours_timed(run, repeats: int) -> tuple[float, dict[str, float]]:
-    """Best of `repeats` after a warm-up, and where the best run went (query times as logged)."""
+def ours_timed(run, repeats: int, warmup: int = 1) -> tuple[float, dict[str, float]]:
+    """Best of `repeats` after `warmup` runs, and where the best run went (query times as
+    logged)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    run()
+    for _ in range(warmup):
+        run()
     best, parts = float("inf"), {}
     for _ in range(repeats):
         with CaptureQueriesContext(connection) as captured:
@@ -175,7 +177,9 @@ def case_label(*, filtered: bool, weighted: bool, perturbed: bool) -> str:
     )  # fmt: skip
 
 
-def bench(size: int, repeats: int, profile: bool, per_question: bool) -> list[dict]:
+def bench(
+    size: int, repeats: int, profile: bool, per_question: bool, warmup: int = 1
+) -> list[dict]:
     django_setup(size)
     from bench_weighted import scheme_ready
 
@@ -204,12 +208,12 @@ def bench(size: int, repeats: int, profile: bool, per_question: bool) -> list[di
                                     perturbed=p, total=complete)  # fmt: skip
 
                     load = os.getloadavg()[0]
-                    ours_s, parts = ours_timed(ours, repeats)
+                    ours_s, parts = ours_timed(ours, repeats, warmup)
                     floor_args = {"survey_id": survey.id, "questions": closed,
                                   "region": region_args if filtered else None,
                                   "scheme_id": scheme.pk if weighted else None,
                                   "keys": perturbed}  # fmt: skip
-                    floor = best_of(lambda a=floor_args: floor_one_pass(conn, **a), repeats)
+                    floor = best_of(lambda a=floor_args: floor_one_pass(conn, **a), repeats, warmup)
                     result = {"size": size, "responses": complete, "case": case,
                               "filtered": filtered, "weighted": weighted, "perturbed": perturbed,
                               "ours": ours_s, "floor": floor, "ratio": ours_s / floor,
@@ -251,8 +255,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="print a cProfile of ours too")
     parser.add_argument("--per-question", action="store_true", help="issue 7's floor as well")
+    parser.add_argument(
+        "--warmup", type=int, default=1, help="untimed runs before each case (0 at 1M saves time)"
+    )
     args = parser.parse_args()
-    results = bench(args.size, args.repeats, args.profile, args.per_question)
+    results = bench(args.size, args.repeats, args.profile, args.per_question, args.warmup)
     print("\nAll tables against the one-pass SQL floor:")
     print(report(results))
     for result in results:
