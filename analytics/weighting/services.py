@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
@@ -266,5 +266,10 @@ def weights_compute(*, scheme_id: int) -> WeightingScheme:
         scheme.source_count, scheme.source_last = count, last
         scheme.save(update_fields=["status", "summary", "error", "source_count", "source_last"])
         WeightingScheme.objects.filter(pk=scheme.pk).update(version=F("version") + 1)
+    if connection.vendor == "postgresql":
+        # A million new weight rows: the counting query's plan needs to know (autovacuum's
+        # ANALYZE may come minutes later; with the old statistics it sorted on disk).
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {ResponseWeight._meta.db_table}")
     scheme.refresh_from_db()
     return scheme
