@@ -178,7 +178,12 @@ def case_label(*, filtered: bool, weighted: bool, perturbed: bool) -> str:
 
 
 def bench(
-    size: int, repeats: int, profile: bool, per_question: bool, warmup: int = 1
+    size: int,
+    repeats: int,
+    profile: bool,
+    per_question: bool,
+    warmup: int = 1,
+    only: str = "",
 ) -> list[dict]:
     django_setup(size)
     from bench_weighted import scheme_ready
@@ -202,6 +207,8 @@ def bench(
             for weighted in (False, True):
                 for perturbed in (False, True):
                     case = case_label(filtered=filtered, weighted=weighted, perturbed=perturbed)
+                    if only and not set(only.split(",")) <= set(case.split(", ")):
+                        continue
 
                     def ours(f=filters, s=scheme if weighted else None, p=perturbed) -> None:
                         tables_ours(survey=survey, schema=schema, filters=f, scheme=s,
@@ -256,10 +263,17 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print a cProfile of ours too")
     parser.add_argument("--per-question", action="store_true", help="issue 7's floor as well")
     parser.add_argument(
+        "--only",
+        default="",
+        help='the cases with all these comma-separated parts, e.g. "4 western regions,weighted"',
+    )
+    parser.add_argument(
         "--warmup", type=int, default=1, help="untimed runs before each case (0 at 1M saves time)"
     )
     args = parser.parse_args()
-    results = bench(args.size, args.repeats, args.profile, args.per_question, args.warmup)
+    results = bench(
+        args.size, args.repeats, args.profile, args.per_question, args.warmup, args.only
+    )
     print("\nAll tables against the one-pass SQL floor:")
     print(report(results))
     for result in results:
